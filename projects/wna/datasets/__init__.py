@@ -1,0 +1,1 @@
+"""wna datasets (components registered into MMOCR's registries)."""

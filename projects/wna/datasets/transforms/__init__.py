@@ -1,0 +1,1 @@
+"""wna data transforms (registered in MMOCR TRANSFORMS)."""

@@ -1,0 +1,1 @@
+"""wna engine (components registered into MMOCR's registries)."""

@@ -1,0 +1,1 @@
+"""wna evaluation (components registered into MMOCR's registries)."""

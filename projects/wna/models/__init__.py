@@ -1,0 +1,1 @@
+"""wna models (components registered into MMOCR's registries)."""

@@ -1,0 +1,1 @@
+"""wna visualization (components registered into MMOCR's registries)."""
