@@ -13,6 +13,62 @@ from typing import NamedTuple
 import lmdb
 
 
+def open_lmdb_readonly(path: str | os.PathLike) -> lmdb.Environment:
+    """Open an LMDB for reading (no lock, no readahead), with a clear error if absent."""
+    path = os.fspath(path)
+    if not os.path.isfile(os.path.join(path, 'data.mdb')):
+        raise FileNotFoundError(f'no LMDB at {path} (expected {path}/data.mdb)')
+    return lmdb.open(path, max_readers=126, readonly=True, lock=False, readahead=False,
+                     meminit=False)
+
+
+def read_num_samples(txn: lmdb.Transaction, path: str) -> int:
+    """The ``num-samples`` entry of an LMDB, or a ``ValueError`` naming ``path``."""
+    raw = txn.get(b'num-samples')
+    if raw is None:
+        raise ValueError(f'LMDB {path} has no num-samples key')
+    try:
+        return int(raw.decode().strip())
+    except ValueError:
+        raise ValueError(f'LMDB {path} has an unreadable num-samples value {raw[:20]!r}') from None
+
+
+def detect_index_base(txn: lmdb.Transaction, num_samples: int, path: str) -> int:
+    """0 for NG sets (ids 0..N-1), 1 for MMOCR/older sets (ids 1..N).
+
+    A set is 0-based when ``image-000000000`` or ``label-000000000`` exists, else
+    1-based when record ``N`` exists; anything else is an error naming ``path``.
+    """
+    if num_samples == 0:
+        return 0
+    if txn.get(b'image-%09d' % 0) is not None or txn.get(b'label-%09d' % 0) is not None:
+        return 0
+    if txn.get(b'image-%09d' % num_samples) is not None or \
+            txn.get(b'label-%09d' % num_samples) is not None:
+        return 1
+    raise ValueError(f'LMDB {path}: num-samples is {num_samples} but neither record 0 nor '
+                     f'record {num_samples} exists; cannot tell its index base')
+
+
+def read_labels(path: str | os.PathLike) -> list[str | None]:
+    """All labels of an LMDB in record order (``None`` where a label is missing or not UTF-8)."""
+    env = open_lmdb_readonly(path)
+    try:
+        with env.begin() as txn:
+            n = read_num_samples(txn, os.fspath(path))
+            base = detect_index_base(txn, n, os.fspath(path))
+            labels: list[str | None] = []
+            for key in range(base, base + n):
+                raw = txn.get(b'label-%09d' % key)
+                try:
+                    labels.append(None if raw is None else raw.decode('utf-8'))
+                except UnicodeDecodeError:
+                    labels.append(None)
+            return labels
+    finally:
+        env.close()
+
+
 class LMDBRecord(NamedTuple):
     """One record: encoded image bytes, its transcription and an optional language."""
     image: bytes
