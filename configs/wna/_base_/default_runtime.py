@@ -1,0 +1,33 @@
+# Runtime shared by every wna config (iteration-based; MMOCR's own default runtime is
+# epoch-based and defines evaluators, so wna states its runtime in full here).
+default_scope = 'mmocr'
+custom_imports = dict(imports=['projects.wna'], allow_failed_imports=False)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # tools/train.py and tools/test.py switch nccl to gloo on machines without CUDA.
+    dist_cfg=dict(backend='nccl'),
+)
+# Set a distinct seed per run (`--cfg-options randomness.seed=N`); None draws one.
+randomness = dict(seed=None)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # The ablation protocol evaluates the last ten checkpoints (220k ... 400k).
+    checkpoint=dict(type='CheckpointHook', interval=20000, by_epoch=False, max_keep_ckpts=10),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    sync_buffer=dict(type='SyncBuffersHook'),
+)
+
+log_level = 'INFO'
+log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
+
+load_from = None
+resume = False
+
+vis_backends = [dict(type='LocalVisBackend')]
+# Draws any orientation with a CJK font and shows the router's decision.
+visualizer = dict(type='WnATextRecogVisualizer', name='visualizer', vis_backends=vis_backends)

@@ -1,0 +1,61 @@
+"""Presenting evaluation results: a per-test table and a JSON record."""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+import time
+
+#: Metrics that are counts or rates, printed as they are (everything else is a fraction
+#: printed as a percentage).
+RAW_METRICS = ('fps', 'batch_size', 'n')
+
+
+def split_metric_key(key: str) -> tuple[str, str]:
+    """``'JPNHV-GZSL/acr'`` -> ``('JPNHV-GZSL', 'acr')``; keys without a test go to ``''``."""
+    test, _, name = key.rpartition('/')
+    return test, name
+
+
+def format_metrics_table(metrics: dict[str, float]) -> str:
+    """A Markdown table with one row per test and one column per metric.
+
+    Fractions are shown ×100 with two decimals; ``fps``, ``batch_size`` and ``n`` raw.
+    """
+    tests: dict[str, dict[str, float]] = {}
+    for key, value in metrics.items():
+        test, name = split_metric_key(key)
+        tests.setdefault(test, {})[name] = value
+    columns = list(dict.fromkeys(name for row in tests.values() for name in row))
+
+    def cell(name: str, value) -> str:
+        if value is None:
+            return ''
+        if not isinstance(value, (int, float)):
+            return str(value)
+        if name in RAW_METRICS or name.startswith(RAW_METRICS):
+            return f'{value:.1f}' if isinstance(value, float) else str(value)
+        return f'{100 * value:.2f}'
+
+    lines = ['| test | ' + ' | '.join(columns) + ' |',
+             '|---|' + '---|' * len(columns)]
+    for test, row in tests.items():
+        lines.append(f'| {test or "-"} | ' +
+                     ' | '.join(cell(c, row.get(c)) for c in columns) + ' |')
+    return '\n'.join(lines)
+
+
+def save_metrics_json(metrics: dict[str, float], work_dir: str, **context) -> str:
+    """Write ``metrics`` (plus ``context`` such as config and checkpoint) to
+    ``<work_dir>/metrics_<timestamp>.json`` and return the path."""
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, f'metrics_{time.strftime("%Y%m%d_%H%M%S")}.json')
+    record = dict(context, metrics={k: _plain(v) for k, v in metrics.items()})
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(record, f, ensure_ascii=False, indent=2)
+    return path
+
+
+def _plain(value):
+    """Convert numpy / torch scalars to plain Python numbers for JSON."""
+    return value.item() if hasattr(value, 'item') else value

@@ -1,0 +1,71 @@
+"""Evaluate a wna checkpoint on the test suite of a config.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--save-preds] [--show-dir DIR]
+
+Prints the metrics as a table (fractions shown ×100) and writes them as JSON to the work dir.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
+
+from mmengine.config import DictAction  # noqa: E402
+
+from projects.wna.engine.report import format_metrics_table, save_metrics_json  # noqa: E402
+from projects.wna.engine.runner_setup import load_config, set_local_rank  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (evaluate) a wna model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir for logs, metrics and predictions')
+    parser.add_argument('--save-preds', action='store_true',
+                        help='write every prediction (text, ground truth, expert, router '
+                        'probabilities) as JSON lines, one file per test set')
+    parser.add_argument('--show', action='store_true', help='show predictions in a window')
+    parser.add_argument('--show-dir',
+                        help='write visualised predictions into this folder (relative to '
+                        'the work dir\'s timestamped log folder)')
+    parser.add_argument('--wait-time', type=float, default=2, help='seconds per shown image')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    set_local_rank(args.local_rank)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    cfg.load_from = args.checkpoint
+    custom_hooks = list(cfg.get('custom_hooks', []))
+    if args.save_preds:
+        custom_hooks.append(dict(type='WnAPredictionDumpHook'))
+    if args.show or args.show_dir:
+        custom_hooks.append(dict(type='WnAVisualizationHook', enable=True, show=args.show,
+                                 wait_time=args.wait_time, test_out_dir=args.show_dir))
+    cfg.custom_hooks = custom_hooks
+
+    from mmengine.dist import is_main_process
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    metrics = runner.test()
+    if is_main_process():
+        print(format_metrics_table(metrics))
+        path = save_metrics_json(metrics, cfg.work_dir, config=args.config,
+                                 checkpoint=args.checkpoint)
+        print(f'metrics written to {path}')
+    return metrics
+
+
+if __name__ == '__main__':
+    main()
