@@ -28,9 +28,9 @@ def test_mmocr_stack_imports():
 
 
 def test_wna_import_registers_trusted_checkpoint_loader():
-    import projects.wna  # noqa: F401
     from mmengine.runner.checkpoint import CheckpointLoader
 
+    import projects.wna  # noqa: F401
     from projects.wna.engine.checkpoint import load_from_trusted_local
     assert CheckpointLoader._get_checkpoint_loader('work_dirs/x/iter_1.pth') is \
         load_from_trusted_local

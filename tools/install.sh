@@ -79,7 +79,7 @@ else
     say "installing torch $TORCH_VERSION + torchvision $TORCHVISION_VERSION from the registry" \
         "(default builds, about 5 GB with their CUDA libraries; they also run on CPU)"
     PIP_FIND_LINKS=' ' "${PIP[@]}" install --upgrade-strategy only-if-needed \
-        "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
+        -c "$ROOT/requirements.txt" "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
         || die "torch/torchvision install failed (see pip's message above)"
     torch_is_registry_build || die "a CPU-only local torch build was installed; torchvision" \
         "0.28.0 cannot import with it. Remove it (pip uninstall torch) and re-run."

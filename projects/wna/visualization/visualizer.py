@@ -19,14 +19,15 @@ class WnATextRecogVisualizer(TextRecogLocalVisualizer):
     (``data_sample.pred_route``) next to the ground truth and the prediction.
 
     Args:
+        name: the instance name (MMEngine's ``ManagerMixin`` key).
         font_path: font used for the texts; defaults to the bundled Noto Sans CJK.
         panel_width: width in pixels of one drawn sample.
         **kwargs: :class:`mmocr.visualization.TextRecogLocalVisualizer` arguments.
     """
 
-    def __init__(self, font_path: str | None = None, panel_width: int = 360,
-                 **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, name: str = 'visualizer', font_path: str | None = None,
+                 panel_width: int = 360, **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
         self.font_path = font_path or default_font_path()
         self.panel_width = panel_width
 

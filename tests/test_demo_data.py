@@ -1,0 +1,83 @@
+"""tools/make_demo_data.py at a tiny size: LMDB layout, labels, buckets, dictionaries."""
+import json
+from collections import Counter
+
+import cv2
+import numpy as np
+import pytest
+
+from projects.wna.charset import GlyphCharset, split_graphemes
+from projects.wna.charset.modes import is_han, is_kana
+from projects.wna.datasets.lmdb_io import open_lmdb_readonly, read_labels
+from tools import make_demo_data
+
+
+def read_records(path):
+    env = open_lmdb_readonly(path)
+    with env.begin() as txn:
+        n = int(txn.get(b'num-samples'))
+        assert txn.get(b'image-%09d' % 0) is not None  # NG layout: 0-indexed
+        records = [(txn.get(b'image-%09d' % i), txn.get(b'label-%09d' % i).decode())
+                   for i in range(n)]
+    env.close()
+    return records
+
+
+def buckets(png):
+    assert png[:8] == b'\x89PNG\r\n\x1a\n'
+    image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert image.ndim == 3 and min(image.shape[:2]) >= 8 and max(image.shape[:2]) >= 14
+    return make_demo_data.buckets_of(image.shape[1], image.shape[0])
+
+
+@pytest.fixture(scope='module')
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp('demo') / 'wna_demo'
+    assert make_demo_data.main(['--out', str(root), '--size', '0.05', '--seed', '3',
+                                '--train-chinese', '300']) == 0
+    return root
+
+
+def test_train_set(demo):
+    records = read_records(demo / 'train_NG')
+    assert len(records) == 200
+    train = GlyphCharset.from_npz(demo / 'dicts' / 'train.npz')
+    assert len(train) == 300 + 62 and train.num_labels == 300 + 36
+    for _, label in records:
+        assert label and all(c in train for c in split_graphemes(label))
+    counts = Counter(b for png, _ in records for b in buckets(png))
+    assert all(counts[b] >= 30 for b in ('hori', 'rect', 'vert')), counts
+    assert any(c.isupper() for _, label in records for c in label)
+    assert any(c.isdigit() for _, label in records for c in label)
+
+
+def test_test_set_and_dicts(demo):
+    records = read_records(demo / 'test_jpn_hv')
+    assert len(records) == 30
+    counts = Counter(b for png, _ in records for b in buckets(png))
+    assert counts['hori'] and counts['vert'], counts
+    chars = [c for _, label in records for c in split_graphemes(label)]
+    train = GlyphCharset.from_npz(demo / 'dicts' / 'train.npz')
+    shared = sum(is_han(c) and c in train for c in chars)
+    assert shared > sum(is_han(c) and c not in train for c in chars)
+    assert any(is_kana(c) for c in chars)
+    dicts = {m: GlyphCharset.from_npz(demo / 'dicts' / f'jpnhv_{m}.npz')
+             for m in ('gzsl', 'osr', 'gosr', 'ostr')}
+    assert all(c in dicts['gzsl'] for c in chars)
+    assert all(is_han(c) for c in dicts['ostr'].chars)
+    assert not any(is_kana(c) for c in dicts['gosr'].chars)
+    assert set(dicts['osr'].chars) <= set(train.chars)
+    meta = json.loads((demo / 'meta.json').read_text(encoding='utf-8'))
+    assert meta['train']['records'] == 200 and meta['test']['records'] == 30
+    assert meta['dicts']['gzsl']['chars'] == len(dicts['gzsl'])
+
+
+def test_deterministic_and_no_silent_overwrite(tmp_path, demo):
+    args = ['--size', '0.01', '--seed', '3', '--train-chinese', '300']
+    assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args]) == 0
+    assert make_demo_data.main(['--out', str(tmp_path / 'b'), *args]) == 0
+    a, b = tmp_path / 'a', tmp_path / 'b'
+    assert read_labels(a / 'test_jpn_hv') == read_labels(b / 'test_jpn_hv')
+    assert read_records(tmp_path / 'a' / 'train_NG') == read_records(tmp_path / 'b' / 'train_NG')
+    assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args]) == 1
+    assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args, '--overwrite']) == 0

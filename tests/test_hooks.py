@@ -1,0 +1,186 @@
+"""The evaluation hooks inside a real MMEngine Runner (tiny fake model, two test sets)."""
+import json
+import time
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import BaseDataset
+from mmengine.model import BaseModel
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmengine.structures import LabelData
+from mmocr.datasets import ConcatDataset
+from mmocr.structures import TextRecogDataSample
+
+from projects.wna.charset import GlyphCharset
+from projects.wna.engine.hooks import WnAFPSHook
+from projects.wna.engine.hooks.ablation_hook import (
+    append_lines,
+    checkpoint_iteration,
+    config_variant,
+    group_metrics_by_test,
+)
+
+SLEEP = 0.02  # seconds per sample spent in the fake model
+
+
+class LineDataset(BaseDataset):
+    """Lines given as (gt, pred, (H, W)); the fake model predicts ``pred``."""
+
+    def __init__(self, lines, **kwargs):
+        self._lines = lines
+        super().__init__(pipeline=[pack], serialize_data=False, **kwargs)
+
+    @classmethod
+    def _load_metainfo(cls, metainfo=None):
+        # BaseDataset would try to read string values naming existing files (dict_path).
+        return dict(metainfo or {})
+
+    def load_data_list(self):
+        return [dict(gt=g, pred=p, shape=s, **self.metainfo) for g, p, s in self._lines]
+
+
+def pack(info):
+    sample = TextRecogDataSample(metainfo=dict(
+        ori_shape=info['shape'], sample_idx=info['sample_idx'], fake_pred=info['pred'],
+        **{k: info[k] for k in ('test_key', 'dict_path', 'has_unk')}))
+    sample.gt_text = LabelData(item=info['gt'])
+    return dict(inputs=torch.zeros(1), data_samples=sample)
+
+
+class FakeRecognizer(BaseModel):
+    """Predicts each sample's ``fake_pred`` metainfo, with a route and scores."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, inputs, data_samples=None, mode='predict'):
+        time.sleep(SLEEP * len(data_samples))
+        for s in data_samples:
+            pred = s.metainfo['fake_pred']
+            s.pred_text = LabelData(item=pred, score=[0.5] * len(pred))
+            s.pred_route = LabelData(expert='hori', index=0, probs=[0.7, 0.2, 0.1])
+        return data_samples
+
+
+@pytest.fixture
+def suite(tmp_path):
+    chars = ['a', 'b', '日']
+    dict_path = tmp_path / 'd.npz'
+    GlyphCharset(chars, np.zeros((3, 32, 32), np.uint8)).save(dict_path)
+    meta = lambda key, unk: dict(test_key=key, dict_path=str(dict_path), has_unk=unk)  # noqa: E731
+    gzsl = LineDataset([('ab', 'ab', (32, 64)), ('ba', 'b', (64, 32)), ('日', '日', (32, 32))],
+                       metainfo=meta('T-GZSL', False))
+    osr = LineDataset([('ax', 'a⑨', (32, 64)), ('ab', 'ab', (32, 64))],
+                      metainfo=meta('T-OSR', True))
+    return ConcatDataset([gzsl, osr], verify_meta=False)
+
+
+def make_runner(tmp_path, suite, hooks, work_dir='run1', **cfg):
+    init_default_scope('mmocr')
+    model = FakeRecognizer()
+    checkpoint = tmp_path / 'iter_220000.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(iter=220000)), checkpoint)
+    return Runner(
+        model=model,
+        work_dir=str(tmp_path / work_dir),
+        test_dataloader=dict(dataset=suite, batch_size=2, num_workers=0,
+                             sampler=dict(type='DefaultSampler', shuffle=False)),
+        test_evaluator=dict(type='MultiDatasetsEvaluator', metrics=[dict(type='WnAMetric')],
+                            dataset_prefixes=['T-GZSL', 'T-OSR']),
+        test_cfg=dict(type='TestLoop'),
+        custom_hooks=hooks,
+        load_from=str(checkpoint),
+        default_scope='mmocr',
+        cfg=Config(dict(load_from=str(checkpoint), **cfg)))
+
+
+def test_hooks_in_runner(tmp_path, suite):
+    runner = make_runner(tmp_path, suite,
+                         [dict(type='WnAFPSHook'), dict(type='WnAPredictionDumpHook'),
+                          dict(type='WnAAblationHook')], variant='wna_s')
+    metrics = runner.test()
+
+    # metric keys and FPS/batch size per test
+    assert metrics['T-GZSL/acr'] == pytest.approx(2 / 3)
+    assert metrics['T-OSR/kacr'] == 1.0 and metrics['T-OSR/r'] == 1.0
+    for test in ('T-GZSL', 'T-OSR'):
+        assert metrics[f'{test}/batch_size'] == 2
+        assert 0.3 / SLEEP < metrics[f'{test}/fps'] < 1.05 / SLEEP
+    # the FPS keys reached the message hub, so LoggerHook and friends saw them
+    assert runner.message_hub.get_scalar('test/T-OSR/fps').current() == metrics['T-OSR/fps']
+
+    # one prediction file per test, in dataset order
+    pred_dir = tmp_path / 'run1' / 'predictions'
+    gzsl = [json.loads(line) for line in (pred_dir / 'T-GZSL.jsonl').read_text().splitlines()]
+    osr = [json.loads(line) for line in (pred_dir / 'T-OSR.jsonl').read_text().splitlines()]
+    assert [r['index'] for r in gzsl] == [0, 1, 2] and [r['index'] for r in osr] == [0, 1]
+    assert osr[0] == dict(index=0, test='T-OSR', text='a⑨', gt='ax', scores=[0.5, 0.5],
+                          expert='hori', router_probs=[0.7, 0.2, 0.1], ori_shape=[32, 64])
+    assert gzsl[1]['text'] == 'b' and gzsl[1]['gt'] == 'ba'
+
+    # one ablation line per test
+    lines = (tmp_path / 'run1' / 'ablation.jsonl').read_text().splitlines()
+    records = {r['test']: r for r in map(json.loads, lines)}
+    assert set(records) == {'T-GZSL', 'T-OSR'}
+    rec = records['T-GZSL']
+    assert (rec['variant'], rec['run'], rec['checkpoint'], rec['iter']) == (
+        'wna_s', 'run1', 'iter_220000.pth', 220000)
+    assert rec['metrics']['acr'] == pytest.approx(2 / 3)
+    assert rec['metrics']['fps'] == pytest.approx(metrics['T-GZSL/fps'])
+    assert rec['metrics']['batch_size'] == 2.0
+
+    # a second evaluation appends to the ablation log and rewrites the predictions
+    runner.test()
+    assert len((tmp_path / 'run1' / 'ablation.jsonl').read_text().splitlines()) == 4
+    assert len((pred_dir / 'T-OSR.jsonl').read_text().splitlines()) == 2
+
+
+def test_fps_splits_a_straddling_batch():
+    hook = WnAFPSHook()
+    hook.before_test_epoch(None)
+    hook._last -= 3.0  # pretend the first batch took 3 s
+    outputs = [TextRecogDataSample(metainfo=dict(test_key=k)) for k in ('A', 'A', 'B')]
+    hook.after_test_iter(None, 0, outputs=outputs)
+    assert hook._seconds['A'] == pytest.approx(2.0, abs=0.05)
+    assert hook._seconds['B'] == pytest.approx(1.0, abs=0.05)
+
+    class Loader:
+        batch_size = 3
+
+    metrics = {}
+    hook._report(Loader(), metrics)
+    assert metrics['A/fps'] == pytest.approx(1.0, rel=0.05)
+    assert metrics['B/fps'] == pytest.approx(1.0, rel=0.05)
+    assert metrics['A/batch_size'] == 3
+
+
+def test_config_variant_and_checkpoint_name(tmp_path):
+    cfg_file = tmp_path / 'r2_s.py'
+    cfg_file.write_text('a = 1\n')
+    assert config_variant(Config.fromfile(str(cfg_file))) == 'r2_s'
+    assert config_variant(Config(dict(variant='wna'))) == 'wna'
+    assert checkpoint_iteration('/x/iter_380000.pth') == 380000
+    assert checkpoint_iteration('/x/best.pth') is None
+    assert checkpoint_iteration(None) is None
+
+
+def test_group_metrics_by_test():
+    groups, skipped = group_metrics_by_test(
+        {'A/acr': 0.5, 'A/n': 3, 'B/f': np.float64(0.25), 'B/t': torch.tensor(1.5),
+         'loss': 2.0, 'A/list': [1, 2], 'A/flag': True})
+    assert groups == {'A': {'acr': 0.5, 'n': 3.0}, 'B': {'f': 0.25, 't': 1.5},
+                      '': {'loss': 2.0}}
+    assert sorted(skipped) == ['A/flag', 'A/list']
+
+
+def test_append_lines_keeps_every_line(tmp_path):
+    path = str(tmp_path / 'log.jsonl')
+    for i in range(3):
+        append_lines(path, [f'{{"i": {i}}}', f'{{"j": {i}}}'])
+    assert [json.loads(x) for x in open(path)] == [
+        {'i': 0}, {'j': 0}, {'i': 1}, {'j': 1}, {'i': 2}, {'j': 2}]
+
