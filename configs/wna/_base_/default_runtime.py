@@ -31,3 +31,6 @@ resume = False
 vis_backends = [dict(type='LocalVisBackend')]
 # Draws any orientation with a CJK font and shows the router's decision.
 visualizer = dict(type='WnATextRecogVisualizer', name='visualizer', vis_backends=vis_backends)
+
+# `<test>/fps` and `<test>/batch_size` for every evaluated test set.
+custom_hooks = [dict(type='WnAFPSHook')]

@@ -1,0 +1,36 @@
+# MOOSTR "seen" training set: the five *_seen_NG LMDBs in source order art, mlt, ctw, rctw,
+# lsvt, concatenated; 72 images a step (24 hori + 24 rect + 24 vert, drawn with replacement
+# from aspect-ratio buckets; the bucket index is cached under the first LMDB or
+# ~/.cache/wna/buckets). Set WNA_DATA to the data root.
+__root = '{{$WNA_DATA:data/moostr}}'
+
+train_pipeline = [
+    dict(type='LoadImageFromNDArray'),
+    dict(type='LoadOCRAnnotations', with_text=True),
+    dict(type='BGRToRGB'),
+    dict(type='WnAAugment'),
+    dict(type='RouterThumbnail', size=32),
+    dict(type='PackWnAInputs', meta_keys=('img_path', 'ori_shape', 'img_shape')),
+]
+
+train_dataloader = dict(
+    batch_size=72,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=False),
+    batch_sampler=dict(
+        type='AspectRatioBucketBatchSampler',
+        buckets=[
+            dict(name='hori', ratio=(2, 9999), count=24),
+            dict(name='rect', ratio=(0.5, 2), count=24),
+            dict(name='vert', ratio=(-100, 0.5), count=24),
+        ]),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(type='WnALMDBDataset', ann_file=f'{__root}/{name}')
+            for name in ('artdb_seen_NG', 'mlttrchlat_seen_NG', 'ctwdb_seen_NG',
+                         'rctwtrdb_seen_NG', 'lsvtdb_seen_NG')
+        ],
+        pipeline=train_pipeline))

@@ -1,0 +1,189 @@
+"""``AspectRatioBucketBatchSampler``: WnA's balanced aspect-ratio buckets (72 images a step).
+
+Each sample joins every bucket whose closed W/H interval and label-length interval contain it
+(W/H = 2 or 0.5 joins two buckets); samples in no bucket, and images whose header cannot be
+read or whose shorter side is below ``min_side``, are left out (counted in the log). Each
+batch then draws exactly ``count`` samples per bucket, uniformly with replacement, in bucket
+order, forever. The bucket index is built once from image headers and cached.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from mmengine.dist import get_dist_info, sync_random_seed
+from mmengine.logging import print_log
+from mmocr.registry import DATA_SAMPLERS
+from torch.utils.data import Sampler
+
+#: The WnA bucket table (``get_wna_v6_dcfg_1h1v1r_2_05_smol``, 24 per bucket).
+DEFAULT_BUCKETS = (
+    dict(name='hori', ratio=(2.0, 9999.0), count=24),
+    dict(name='rect', ratio=(0.5, 2.0), count=24),
+    dict(name='vert', ratio=(-100.0, 0.5), count=24),
+)
+DEFAULT_LENGTH = (1, 32)
+
+
+def _child_datasets(dataset: Any) -> list:
+    """The datasets behind ``dataset`` (the children of a ConcatDataset, else itself)."""
+    children = list(getattr(dataset, 'datasets', [dataset]))
+    for child in children:
+        if not (hasattr(child, 'get_sizes') and hasattr(child, 'cache_identity')):
+            raise TypeError(f'AspectRatioBucketBatchSampler needs datasets with get_sizes() and '
+                            f'cache_identity() (e.g. WnALMDBDataset), got {type(child).__name__}')
+    return children
+
+
+def _default_cache_dir(first_ann_file: str) -> str:
+    """``<first LMDB>/wna_buckets`` if that folder is writable, else ``~/.cache/wna/buckets``."""
+    if os.access(first_ann_file, os.W_OK):
+        return os.path.join(first_ann_file, 'wna_buckets')
+    return os.path.join(os.path.expanduser('~'), '.cache', 'wna', 'buckets')
+
+
+@DATA_SAMPLERS.register_module()
+class AspectRatioBucketBatchSampler(Sampler):
+    """Infinite batch sampler yielding ``sum(count)`` dataset indices per batch.
+
+    A batch is the concatenation, in table order, of ``count`` indices drawn uniformly with
+    replacement from each bucket (default: 24 hori + 24 rect + 24 vert = 72).
+
+    Args:
+        sampler: MMEngine's ``sampler`` (e.g. ``InfiniteSampler``); only its ``dataset`` and
+            ``seed`` are used.
+        batch_size: MMEngine's ``batch_size``; must equal the sum of the bucket counts.
+        buckets: the bucket table, dicts ``name``, ``ratio=(lo, hi)`` (closed W/H interval),
+            ``count`` and optionally ``length=(lo, hi)`` (grapheme clusters, default 1..32).
+        min_side: images with a shorter side below this (or an unreadable header) are left out.
+        seed: the sampling seed; default: the sampler's seed, else ``sync_random_seed()``.
+        rank: the stream index; default: this process's distributed rank. Each rank draws a
+            different stream.
+        cache_dir: where the bucket index is cached; default ``<first LMDB>/wna_buckets`` if
+            writable, else ``~/.cache/wna/buckets``.
+        dataset: the dataset, when there is no ``sampler`` to take it from.
+    """
+
+    def __init__(self, sampler: Any = None, batch_size: int | None = None,
+                 buckets: Sequence[dict] = DEFAULT_BUCKETS, min_side: int = 5,
+                 seed: int | None = None, rank: int | None = None, cache_dir: str | None = None,
+                 dataset: Any = None) -> None:
+        self.sampler = sampler  # MMEngine's DistSamplerSeedHook looks for batch_sampler.sampler
+        dataset = dataset if dataset is not None else getattr(sampler, 'dataset', None)
+        if dataset is None:
+            raise ValueError('AspectRatioBucketBatchSampler needs a dataset (or a sampler '
+                             'with a .dataset)')
+        self.buckets = [self._check_bucket(b) for b in buckets]
+        names = [b['name'] for b in self.buckets]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f'bucket names must be distinct and non-empty, got {names}')
+        self.counts = [b['count'] for b in self.buckets]
+        self.batch_size = sum(self.counts)
+        if batch_size is not None and batch_size != self.batch_size:
+            raise ValueError(f'train_dataloader.batch_size is {batch_size} but the buckets give '
+                             f'{self.batch_size} per batch ({self.counts}); make them agree')
+        self.min_side = min_side
+        if seed is None:
+            seed = getattr(sampler, 'seed', None)
+        self.seed = sync_random_seed() if seed is None else int(seed)
+        self.rank = get_dist_info()[0] if rank is None else int(rank)
+        children = _child_datasets(dataset)
+        self.cache_dir = cache_dir or _default_cache_dir(children[0].ann_file)
+        self.indices = self._load_or_build(children)
+
+    @staticmethod
+    def _check_bucket(bucket: dict) -> dict:
+        missing = {'name', 'ratio', 'count'} - set(bucket)
+        if missing:
+            raise ValueError(f'bucket {bucket} lacks {sorted(missing)}')
+        lo, hi = bucket['ratio']
+        length = tuple(bucket.get('length', DEFAULT_LENGTH))
+        if lo > hi or length[0] > length[1] or int(bucket['count']) < 1:
+            raise ValueError(f'bucket {bucket} needs lo <= hi ranges and a count >= 1')
+        return dict(name=str(bucket['name']), ratio=(float(lo), float(hi)),
+                    length=(int(length[0]), int(length[1])), count=int(bucket['count']))
+
+    # --- the bucket index -------------------------------------------------------------------
+
+    def _cache_path(self, children: list) -> str:
+        table = [dict(name=b['name'], ratio=b['ratio'], length=b['length']) for b in self.buckets]
+        identity = dict(datasets=[c.cache_identity() for c in children], buckets=table,
+                        min_side=self.min_side)
+        digest = hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
+        return os.path.join(self.cache_dir, f'buckets_{digest}.npz')
+
+    def _load_or_build(self, children: list) -> dict[str, np.ndarray]:
+        path = self._cache_path(children)
+        if os.path.isfile(path):
+            with np.load(path) as cached:
+                indices = {b['name']: cached[b['name']] for b in self.buckets}
+            print_log(f'bucket index read from {path}: {self._describe(indices)}',
+                      logger='current')
+        else:
+            sizes = np.concatenate([c.get_sizes() for c in children])
+            indices = self.assign(sizes)
+            self._write_cache(path, indices)
+        empty = [name for name, idx in indices.items() if len(idx) == 0]
+        if empty:
+            raise ValueError(f'bucket(s) {empty} hold no sample of the training set; check the '
+                             'data or the bucket table')
+        return indices
+
+    def assign(self, sizes: np.ndarray) -> dict[str, np.ndarray]:
+        """Bucket -> sorted int64 dataset indices, from ``sizes`` rows ``(W, H, label length)``."""
+        w, h, length = sizes[:, 0], sizes[:, 1], sizes[:, 2]
+        usable = np.minimum(w, h) >= self.min_side
+        ratio = np.where(usable, w / np.maximum(h, 1), np.nan)
+        indices = {}
+        in_any = np.zeros(len(sizes), dtype=bool)
+        for b in self.buckets:
+            lo, hi = b['ratio']
+            sel = usable & (ratio >= lo) & (ratio <= hi) & \
+                (length >= b['length'][0]) & (length <= b['length'][1])
+            indices[b['name']] = np.flatnonzero(sel).astype(np.int64)
+            in_any |= sel
+        print_log(f'bucket index built over {len(sizes)} samples: {self._describe(indices)}; '
+                  f'left out {int((~usable).sum())} with an unreadable header or a side < '
+                  f'{self.min_side} px and {int((usable & ~in_any).sum())} in no bucket',
+                  logger='current',
+                  level=logging.WARNING if not in_any.all() else logging.INFO)
+        return indices
+
+    @staticmethod
+    def _describe(indices: dict[str, np.ndarray]) -> str:
+        return ', '.join(f'{name} {len(idx)}' for name, idx in indices.items())
+
+    def _write_cache(self, path: str, indices: dict[str, np.ndarray]) -> None:
+        """Write atomically (several ranks may build the same index)."""
+        try:
+            os.makedirs(self.cache_dir, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix='.npz.tmp')
+            with os.fdopen(fd, 'wb') as f:
+                np.savez(f, **indices)
+            os.replace(tmp, path)
+        except OSError as e:
+            print_log(f'could not cache the bucket index at {path}: {e}', logger='current',
+                      level=logging.WARNING)
+            return
+        print_log(f'bucket index cached at {path}', logger='current')
+
+    # --- sampling ---------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[list[int]]:
+        # the same stream on every __iter__, so a resumed run replays the batches it skips
+        rng = np.random.default_rng([self.seed % 2**32, self.rank])
+        pools = [self.indices[b['name']] for b in self.buckets]
+        while True:
+            yield np.concatenate([pool[rng.integers(0, len(pool), count)]
+                                  for pool, count in zip(pools, self.counts)]).tolist()
+
+    def __len__(self) -> int:
+        """A nominal epoch: enough batches to cover the indexed samples once (it never stops)."""
+        indexed = sum(len(idx) for idx in self.indices.values())
+        return max(1, -(-indexed // self.batch_size))

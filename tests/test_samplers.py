@@ -1,0 +1,160 @@
+"""AspectRatioBucketBatchSampler on real LMDBs, and the demo train dataloader end to end."""
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import InfiniteSampler
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmocr.datasets import ConcatDataset
+
+from projects.wna.datasets import AspectRatioBucketBatchSampler, WnALMDBDataset, write_lmdb
+from tests.test_lmdb_dataset import encode_png
+
+REPO = Path(__file__).resolve().parents[1]
+RATIOS = [(2, 9999), (0.5, 2), (-100, 0.5)]  # hori, rect, vert
+
+# (W, H, label) -> expected buckets
+RECORDS = [
+    ((80, 20, 'hori'), {'hori'}),
+    ((300, 30, 'hori2'), {'hori'}),
+    ((40, 20, 'two'), {'hori', 'rect'}),  # W/H = 2 exactly: both
+    ((30, 30, 'sq'), {'rect'}),
+    ((20, 40, 'half'), {'rect', 'vert'}),  # W/H = 0.5 exactly: both
+    ((20, 100, 'vert'), {'vert'}),
+    ((20, 4, 'thin'), set()),  # shorter side < 5 px
+    ((80, 20, 'x' * 33), None),  # > 32 graphemes: not even in the training set
+]
+
+
+def make_set(path, index_base=0, records=RECORDS):
+    write_lmdb(path, [(encode_png(w, h, seed=i), label)
+                      for i, ((w, h, label), _) in enumerate(records)], index_base=index_base)
+    return WnALMDBDataset(ann_file=str(path))
+
+
+def build(dataset, tmp_path, buckets=None, **kwargs):
+    kwargs.setdefault('seed', 0)
+    kwargs.setdefault('cache_dir', str(tmp_path / 'cache'))
+    if buckets is not None:
+        kwargs['buckets'] = buckets
+    return AspectRatioBucketBatchSampler(dataset=dataset, **kwargs)
+
+
+def first_batches(sampler, n=5):
+    it = iter(sampler)
+    return [next(it) for _ in range(n)]
+
+
+def test_bucket_membership_and_exact_counts(tmp_path):
+    ds = make_set(tmp_path / 'a')
+    buckets = [dict(name='hori', ratio=(2, 9999), count=3),
+               dict(name='rect', ratio=(0.5, 2), count=2),
+               dict(name='vert', ratio=(-100, 0.5), count=4)]
+    sampler = build(ds, tmp_path, buckets)
+    labels = [ds.get_data_info(i)['instances'][0]['text'] for i in range(len(ds))]
+    expected = {name: {i for i, lab in enumerate(labels)
+                       for (_, _, text), names in RECORDS if text == lab and name in names}
+                for name in ('hori', 'rect', 'vert')}
+    assert {k: set(v.tolist()) for k, v in sampler.indices.items()} == expected
+    assert sampler.batch_size == 9
+    for batch in first_batches(sampler, 50):
+        assert len(batch) == 9
+        assert set(batch[:3]) <= expected['hori']
+        assert set(batch[3:5]) <= expected['rect']
+        assert set(batch[5:]) <= expected['vert']
+
+
+def test_deterministic_by_seed_and_different_per_rank(tmp_path):
+    ds = make_set(tmp_path / 'a')
+    reference = first_batches(build(ds, tmp_path, seed=3, rank=0))
+    assert first_batches(build(ds, tmp_path, seed=3, rank=0)) == reference
+    assert first_batches(build(ds, tmp_path, seed=4, rank=0)) != reference
+    assert first_batches(build(ds, tmp_path, seed=3, rank=1)) != reference
+    # the sampler's seed (set by MMEngine from the run seed) is the default
+    inf = InfiniteSampler(ds, seed=3)
+    assert first_batches(build(ds, tmp_path, seed=None, rank=0, sampler=inf)) == reference
+    # iterating again replays the same stream (a resumed run skips what it already trained)
+    sampler = build(ds, tmp_path, seed=3, rank=0)
+    assert first_batches(sampler) == first_batches(sampler)
+
+
+def test_index_cached_and_reused(tmp_path, monkeypatch):
+    ds = make_set(tmp_path / 'a')
+    first = build(ds, tmp_path)
+    files = os.listdir(tmp_path / 'cache')
+    assert len(files) == 1 and files[0].endswith('.npz')
+
+    def no_headers(*args, **kwargs):
+        raise AssertionError('the index should come from the cache')
+
+    monkeypatch.setattr(WnALMDBDataset, 'get_sizes', no_headers)
+    second = build(ds, tmp_path)
+    assert {k: v.tolist() for k, v in second.indices.items()} == \
+        {k: v.tolist() for k, v in first.indices.items()}
+    # another bucket table is another index
+    monkeypatch.undo()
+    build(ds, tmp_path, [dict(name='all', ratio=(0, 1000), count=1)])
+    assert len(os.listdir(tmp_path / 'cache')) == 2
+
+
+def test_default_cache_dir(tmp_path, monkeypatch):
+    ds = make_set(tmp_path / 'a')
+    sampler = build(ds, tmp_path, cache_dir=None)
+    assert sampler.cache_dir == str(tmp_path / 'a' / 'wna_buckets')
+    assert len(os.listdir(tmp_path / 'a' / 'wna_buckets')) == 1
+    monkeypatch.setattr(os, 'access', lambda path, mode: False)
+    monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    sampler = build(ds, tmp_path, cache_dir=None)
+    assert sampler.cache_dir == str(tmp_path / 'home' / '.cache' / 'wna' / 'buckets')
+
+
+def test_works_on_concat_dataset(tmp_path):
+    concat = ConcatDataset([make_set(tmp_path / 'a', 0), make_set(tmp_path / 'b', 1)])
+    sampler = build(concat, tmp_path, sampler=InfiniteSampler(concat, seed=0), seed=None)
+    assert len(sampler.indices['hori']) == 6  # 3 per set, offsets into the concatenation
+    for batch in first_batches(sampler, 3):
+        for pos, idx in enumerate(batch):
+            h, w = concat[idx]['img'].shape[:2]
+            lo, hi = RATIOS[pos // 24]
+            assert lo <= w / h <= hi
+
+
+def test_empty_bucket_and_batch_size_mismatch(tmp_path):
+    ds = make_set(tmp_path / 'a', records=[((80, 20, 'hori'), {'hori'})])
+    with pytest.raises(ValueError, match=r"\['rect', 'vert'\]"):
+        build(ds, tmp_path)
+    ds = make_set(tmp_path / 'b')
+    with pytest.raises(ValueError, match='batch_size is 64'):
+        build(ds, tmp_path, batch_size=64)
+
+
+def _write_demo_train(root):
+    """A tiny train_NG with every bucket populated."""
+    sizes = [(120, 30), (200, 40), (64, 32), (40, 40), (30, 50), (32, 64), (24, 120), (20, 90)]
+    write_lmdb(root / 'train_NG', [(encode_png(w, h, seed=i), f'词{i}')
+                                   for i, (w, h) in enumerate(sizes * 3)])
+
+
+def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
+    _write_demo_train(tmp_path)
+    monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
+    cfg = Config.fromfile(str(REPO / 'configs/wna/_base_/datasets/demo_train.py'))
+    init_default_scope('mmocr')
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    it = iter(loader)
+    for _ in range(2):
+        batch = next(it)
+        imgs, thumbs, samples = batch['inputs']['img'], batch['inputs']['thumb'], \
+            batch['data_samples']
+        assert len(imgs) == len(thumbs) == len(samples) == 24
+        for pos, (img, thumb, sample) in enumerate(zip(imgs, thumbs, samples)):
+            assert img.dtype == thumb.dtype == torch.uint8
+            assert img.shape[0] == 3 and tuple(img.shape[1:]) == tuple(sample.img_shape)
+            assert thumb.shape == (3, 32, 32)
+            assert sample.gt_text.item.startswith('词')
+            h, w = sample.ori_shape  # before augmentation
+            lo, hi = RATIOS[pos // 8]
+            assert lo <= w / h <= hi
