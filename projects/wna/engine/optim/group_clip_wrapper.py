@@ -1,0 +1,30 @@
+"""An optimiser wrapper that clips the gradient norm of each parameter group separately."""
+from __future__ import annotations
+
+from mmengine.optim import OptimWrapper
+from mmocr.registry import OPTIM_WRAPPERS
+
+
+@OPTIM_WRAPPERS.register_module(name='GroupClipOptimWrapper')
+class GroupClipOptimWrapper(OptimWrapper):
+    """``OptimWrapper`` whose ``clip_grad`` applies to every parameter group on its own.
+
+    WnA clips ``clip_grad_norm_(params_of_module, max_norm=20)`` per upstream module, not
+    over all parameters; pair this wrapper with
+    :class:`~projects.wna.engine.optim.ModuleGroupsOptimWrapperConstructor`, which puts
+    each module into its own group. Config: ``dict(type='GroupClipOptimWrapper',
+    optimizer=..., clip_grad=dict(max_norm=20, norm_type=2))``.
+
+    The largest pre-clipping group norm is logged as ``train/grad_norm``.
+    """
+
+    def _clip_grad(self) -> None:
+        norms = []
+        for group in self.optimizer.param_groups:
+            params = [p for p in group['params'] if p.requires_grad and p.grad is not None]
+            if params:
+                norm = self.clip_func(params, **self.clip_grad_kwargs)
+                if norm is not None:
+                    norms.append(float(norm))
+        if norms:
+            self.message_hub.update_scalar(f'train/{self.grad_name}', max(norms))

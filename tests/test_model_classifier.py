@@ -1,0 +1,98 @@
+"""Open-set classifier, greedy decoding, label spaces and the prototype sampler."""
+from __future__ import annotations
+
+import random
+
+import torch
+from test_model_support import make_charset
+
+from projects.wna.models import LabelSpace, OpenSetClassifier, PrototypeSampler, greedy_decode
+from projects.wna.models.classifier import max_merge
+
+
+def test_max_merge_takes_the_best_prototype_per_label():
+    scores = torch.tensor([[1.0, 5.0, -2.0, 0.5], [3.0, 2.0, 7.0, 1.0]])
+    labels = torch.tensor([0, 1, 0, 2])
+    torch.testing.assert_close(max_merge(scores, labels, 3),
+                               torch.tensor([[1.0, 5.0, 0.5], [7.0, 2.0, 1.0]]))
+
+
+def test_classifier_dot_products_max_merge_and_unk_logit():
+    clf = OpenSetClassifier(tau_init=0.5)
+    protos = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])  # unit norm
+    labels = torch.tensor([0, 1, 0])  # prototypes 0 and 2 are case variants
+    feats = torch.tensor([[3.0, 4.0], [0.0, -2.0]])
+    logits = clf(feats, protos, labels, 2)
+    torch.testing.assert_close(logits, torch.tensor([
+        [max(3.0, 0.6 * 3 + 0.8 * 4), 4.0, 0.5 * 5.0],
+        [max(0.0, -1.6), -2.0, 0.5 * 2.0]]))
+    # the second feature matches nothing above the cosine threshold tau: rejected
+    assert logits.argmax(dim=1).tolist() == [0, 2]
+    assert sum(p.numel() for p in clf.parameters()) == 1
+
+
+def test_greedy_decode_reads_predicted_lengths_and_label_zero():
+    logits = torch.full((2, 3, 3), -5.0)
+    logits[0, :, 0] = 5.0   # label 0 everywhere: decodable (upstream quirk 1 not replicated)
+    logits[1, 0, 2] = 5.0
+    logits[1, 1, 1] = 5.0
+    labels, probs = greedy_decode(logits, torch.tensor([2, 5]))
+    assert labels == [[0, 0], [2, 1, 0]]  # length clipped to the 3 steps computed
+    assert len(probs[0]) == 2 and all(0.99 < p <= 1 for p in probs[0])
+
+
+def test_label_space_merges_case_clusters_and_prints_masters():
+    cs = make_charset()
+    space = LabelSpace(cs, [cs.index('B'), cs.index('a'), cs.index('b'), cs.index('一')])
+    assert space.proto_labels.tolist() == [0, 1, 0, 2]
+    assert space.label_chars == ['b', 'a', '一'] and space.unk_label == 3
+    assert space.encode('aB一x') == [1, 0, 2, 3]
+    assert space.decode([0, 1, 3, 2]) == 'ba⑨一'
+    # only characters that have a prototype are known ('A' has none here; in training
+    # whole case clusters are sampled, so this cannot split a batch character's cluster)
+    assert space.mask_text('aAb二') == 'a⑨b⑨'
+    assert space.encode('A') == [space.unk_label]
+    full = LabelSpace.full(cs)
+    assert full.num_labels == cs.num_labels and len(full.char_index) == len(cs)
+
+
+def test_sampler_keeps_at_most_80_percent_as_whole_clusters():
+    cs = make_charset()
+    sampler = PrototypeSampler(capacity=256, seed=3)
+    texts = ['abcde', '一二三四五', 'f0', 'x']  # 13 distinct clusters, 'x' unknown
+    space = sampler.sample(texts, cs)
+    in_space = {cs.chars[i] for i in space.char_index}
+    batch_known = set('abcdef0一二三四五')
+    kept = batch_known & in_space
+    assert len(kept) <= int(0.8 * 13)
+    for ch in kept & set('abcdef'):  # case clusters are added whole
+        assert ch.upper() in in_space
+    withheld = batch_known - kept
+    assert withheld  # some batch characters are withheld ...
+    for ch in withheld:  # ... never appear as negatives, and become UNK
+        assert ch not in in_space and ch.upper() not in in_space
+        assert space.encode(ch) == [space.unk_label]
+    assert space.encode('x') == [space.unk_label]
+    # the remaining capacity is filled with unrelated negatives: here the whole charset
+    negatives = in_space - batch_known - {c.upper() for c in batch_known}
+    assert negatives == set(cs.chars) - batch_known - {c.upper() for c in batch_known}
+
+
+def test_sampler_capacity_is_255_prototypes():
+    chars = [chr(0x4E00 + i) for i in range(400)]
+    cs = make_charset(chars)
+    texts = [''.join(chars[i:i + 20]) for i in range(0, 400, 20)]  # all 400 in the batch
+    space = PrototypeSampler(seed=0).sample(texts, cs)
+    assert len(space.char_index) == 255  # budget min(255, 320) = 255, no room for negatives
+    space = PrototypeSampler(seed=0).sample(texts[:5], cs)  # 100 chars: keep 80
+    kept = len(set(''.join(texts[:5])) & {cs.chars[i] for i in space.char_index})
+    assert kept == 80 and len(space.char_index) == 255
+
+
+def test_sampler_uses_the_global_rng_without_seed():
+    cs = make_charset()
+    random.seed(5)
+    a = PrototypeSampler().sample(['abcdef0123'], cs).char_index
+    random.seed(5)
+    b = PrototypeSampler().sample(['abcdef0123'], cs).char_index
+    assert a.tolist() == b.tolist()

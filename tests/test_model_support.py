@@ -1,0 +1,85 @@
+"""Shared helpers of the model tests: tiny charsets, packed batches and narrow configs.
+
+Imported by the other ``test_model_*`` modules; it holds no tests itself.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import LabelData
+from mmocr.structures import TextRecogDataSample
+
+import projects.wna  # noqa: F401  (registers the wna components)
+from projects.wna.charset import GlyphCharset
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONFIGS = os.path.join(ROOT, 'configs', 'wna')
+DEMO_CONFIG = os.path.join(CONFIGS, 'demo', 'tiny_nedmix_demo.py')
+
+#: Latin pairs (case clusters), digits and CJK: 30 characters.
+TEST_CHARS = list('abcdefABCDEF0123') + list('一二三四五六七八九十口日月山')
+
+init_default_scope('mmocr')
+
+
+def make_charset(chars=TEST_CHARS, seed: int = 0) -> GlyphCharset:
+    """A charset with random (but fixed) glyphs; upper case letters are servants."""
+    rng = np.random.default_rng(seed)
+    glyphs = rng.integers(0, 256, (len(chars), 32, 32), dtype=np.uint8)
+    return GlyphCharset(chars, glyphs)
+
+
+def make_sample(text: str | None, h: int, w: int, seed: int, **meta):
+    """One packed sample as ``PackWnAInputs`` produces it: ``(img, thumb, data_sample)``."""
+    g = torch.Generator().manual_seed(seed)
+    img = torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g)
+    thumb = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8, generator=g)
+    ds = TextRecogDataSample()
+    if text is not None:
+        ds.gt_text = LabelData(item=text)
+    ds.set_metainfo(dict(img_shape=(h, w), ori_shape=(h, w), **meta))
+    return img, thumb, ds
+
+
+#: (text, H, W): wide, tall, square and in-between images; unknown characters ('x', 'é').
+DEFAULT_SAMPLES = [
+    ('abc', 16, 80), ('一二三', 80, 16), ('Ab', 30, 30), ('十口0', 20, 50),
+    ('dEf1', 50, 20), ('xy山', 24, 100), ('月', 40, 35), ('é2c', 12, 60),
+]
+
+
+def make_batch(samples=DEFAULT_SAMPLES, **meta) -> dict:
+    """A ``pseudo_collate``-d batch of packed samples."""
+    packed = [make_sample(t, h, w, seed=i, **meta) for i, (t, h, w) in enumerate(samples)]
+    return dict(inputs=dict(img=[p[0] for p in packed], thumb=[p[1] for p in packed]),
+                data_samples=[p[2] for p in packed])
+
+
+def narrow_model_cfg(cfg: Config) -> dict:
+    """``cfg.model`` with the demo config's narrow widths (canvases are kept)."""
+    demo = Config.fromfile(DEMO_CONFIG).model
+    model = cfg.model.to_dict()
+    model['backbone']['channels'] = demo.backbone.channels
+    model['router']['pool'].update(demo.router.pool)
+    model['glyph_encoder']['pool'].update(demo.glyph_encoder.pool)
+    for name, expert in model['experts'].items():
+        expert.update(se_channels=demo.experts[name].se_channels,
+                      cam_channels=demo.experts[name].cam_channels)
+    model['train_charset'] = model['default_charset'] = None
+    return model
+
+
+def build_model(config: str, charset: GlyphCharset | None = None, narrow: bool = True):
+    """Build ``model`` of a config file (narrow widths unless ``narrow`` is False)."""
+    from mmocr.registry import MODELS
+    cfg = Config.fromfile(config)
+    model_cfg = narrow_model_cfg(cfg) if narrow else cfg.model.to_dict()
+    model_cfg['train_charset'] = model_cfg['default_charset'] = None
+    model = MODELS.build(model_cfg)
+    if charset is not None:
+        model.train_charset = model.default_charset = charset
+    return model
