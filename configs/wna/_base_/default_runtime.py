@@ -32,5 +32,6 @@ vis_backends = [dict(type='LocalVisBackend')]
 # Draws any orientation with a CJK font and shows the router's decision.
 visualizer = dict(type='WnATextRecogVisualizer', name='visualizer', vis_backends=vis_backends)
 
-# `<test>/fps` and `<test>/batch_size` for every evaluated test set.
-custom_hooks = [dict(type='WnAFPSHook')]
+# Test prototypes are encoded first, then `<test>/fps` and `<test>/batch_size` are measured
+# for every evaluated test set (both hooks have the highest priority; order matters).
+custom_hooks = [dict(type='PrototypeWarmupHook'), dict(type='WnAFPSHook')]

@@ -1,7 +1,7 @@
 # Ablation 'r1_s' = paper PG-L-S.
 # Router loss pgroute, penalty loss, OHEM ohem01E, rule-based routing False;
-# everything else as WnA-S (../tiny_nedmix.py).
-_base_ = ['../tiny_nedmix.py']
+# everything else as WnA-S; evaluated on JPNHV-GZSL only.
+_base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.py']
 
 variant = 'r1_s'
 model = dict(

@@ -5,6 +5,7 @@ from . import (
     optim,  # noqa: F401  (per-module parameter groups and per-group clipping)
 )
 from .progress_hook import TrainProgressBarHook
+from .prototype_warmup_hook import PrototypeWarmupHook
 from .visualization_hook import WnAVisualizationHook
 
-__all__ = ['TrainProgressBarHook', 'WnAVisualizationHook']
+__all__ = ['PrototypeWarmupHook', 'TrainProgressBarHook', 'WnAVisualizationHook']

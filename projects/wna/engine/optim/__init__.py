@@ -1,5 +1,6 @@
 """Optimisation: one parameter group per module and per-group gradient clipping."""
-from .group_clip_wrapper import GroupClipOptimWrapper
+from .group_clip_wrapper import GroupClipAmpOptimWrapper, GroupClipOptimWrapper, PerGroupClipMixin
 from .module_groups_constructor import ModuleGroupsOptimWrapperConstructor
 
-__all__ = ['GroupClipOptimWrapper', 'ModuleGroupsOptimWrapperConstructor']
+__all__ = ['GroupClipAmpOptimWrapper', 'GroupClipOptimWrapper', 'PerGroupClipMixin',
+           'ModuleGroupsOptimWrapperConstructor']

@@ -1,21 +1,18 @@
-"""An optimiser wrapper that clips the gradient norm of each parameter group separately."""
+"""Optimiser wrappers that clip the gradient norm of each parameter group separately."""
 from __future__ import annotations
 
-from mmengine.optim import OptimWrapper
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmocr.registry import OPTIM_WRAPPERS
 
 
-@OPTIM_WRAPPERS.register_module(name='GroupClipOptimWrapper')
-class GroupClipOptimWrapper(OptimWrapper):
-    """``OptimWrapper`` whose ``clip_grad`` applies to every parameter group on its own.
+class PerGroupClipMixin:
+    """``_clip_grad`` applied to every parameter group on its own.
 
     WnA clips ``clip_grad_norm_(params_of_module, max_norm=20)`` per upstream module, not
-    over all parameters; pair this wrapper with
+    over all parameters; pair the wrappers with
     :class:`~projects.wna.engine.optim.ModuleGroupsOptimWrapperConstructor`, which puts
-    each module into its own group. Config: ``dict(type='GroupClipOptimWrapper',
-    optimizer=..., clip_grad=dict(max_norm=20, norm_type=2))``.
-
-    The largest pre-clipping group norm is logged as ``train/grad_norm``.
+    each module into its own group. The largest pre-clipping group norm is logged as
+    ``train/grad_norm``.
     """
 
     def _clip_grad(self) -> None:
@@ -28,3 +25,15 @@ class GroupClipOptimWrapper(OptimWrapper):
                     norms.append(float(norm))
         if norms:
             self.message_hub.update_scalar(f'train/{self.grad_name}', max(norms))
+
+
+@OPTIM_WRAPPERS.register_module()
+class GroupClipOptimWrapper(PerGroupClipMixin, OptimWrapper):
+    """``OptimWrapper`` with per-group clipping. Config: ``dict(type='GroupClipOptimWrapper',
+    optimizer=..., clip_grad=dict(max_norm=20, norm_type=2))``."""
+
+
+@OPTIM_WRAPPERS.register_module()
+class GroupClipAmpOptimWrapper(PerGroupClipMixin, AmpOptimWrapper):
+    """``AmpOptimWrapper`` with per-group clipping (gradients are unscaled before
+    clipping); what ``tools/train.py --amp`` selects for ``GroupClipOptimWrapper``."""

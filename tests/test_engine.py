@@ -1,0 +1,104 @@
+"""Engine pieces used by the tools: config setup, AMP switch, reports, warm-up, drawing."""
+import json
+import os
+import os.path as osp
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from test_model_support import DEMO_CONFIG, build_model, make_charset
+
+import projects.wna  # noqa: F401  (registers everything)
+from projects.wna.charset.render import default_font_path
+from projects.wna.engine.prototype_warmup_hook import PrototypeWarmupHook, dataset_dict_paths
+from projects.wna.engine.report import format_metrics_table, save_metrics_json
+from projects.wna.engine.runner_setup import load_config
+from tools.train import enable_amp
+
+
+def test_load_config_work_dir_and_cpu_backend(tmp_path):
+    cfg = load_config(DEMO_CONFIG, {'train_cfg.max_iters': 7}, launcher='pytorch')
+    assert cfg.work_dir == osp.join('./work_dirs', 'tiny_nedmix_demo')
+    assert cfg.train_cfg.max_iters == 7
+    assert cfg.env_cfg.dist_cfg.backend == ('nccl' if torch.cuda.is_available() else 'gloo')
+    assert load_config(DEMO_CONFIG, work_dir=str(tmp_path)).work_dir == str(tmp_path)
+    with pytest.raises(FileNotFoundError, match='config file not found'):
+        load_config(str(tmp_path / 'missing.py'))
+
+
+def test_amp_switch_keeps_per_group_clipping():
+    from mmengine.optim import AmpOptimWrapper
+    from mmocr.registry import OPTIM_WRAPPERS
+
+    from projects.wna.engine.optim import GroupClipAmpOptimWrapper, PerGroupClipMixin
+    cfg = Config.fromfile(DEMO_CONFIG)
+    enable_amp(cfg)
+    assert cfg.optim_wrapper.type == 'GroupClipAmpOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    wrapper = OPTIM_WRAPPERS.get(cfg.optim_wrapper.type)
+    assert wrapper is GroupClipAmpOptimWrapper
+    assert issubclass(wrapper, AmpOptimWrapper) and issubclass(wrapper, PerGroupClipMixin)
+    cfg.optim_wrapper.type = 'SomeOtherWrapper'
+    with pytest.raises(ValueError, match='no AMP counterpart'):
+        enable_amp(cfg)
+
+
+def test_metrics_table_and_json(tmp_path):
+    metrics = {'DEMO-GZSL/acr': 0.4515, 'DEMO-GZSL/fps': 97.25, 'DEMO-GZSL/batch_size': 32,
+               'DEMO-OSR/kacr': 0.76, 'DEMO-OSR/f': 0.8098}
+    table = format_metrics_table(metrics).splitlines()
+    assert table[0] == '| test | acr | fps | batch_size | kacr | f |'
+    assert table[2] == '| DEMO-GZSL | 45.15 | 97.2 | 32 |  |  |'
+    assert table[3] == '| DEMO-OSR |  |  |  | 76.00 | 80.98 |'
+    path = save_metrics_json(metrics, str(tmp_path), checkpoint='iter_1.pth')
+    record = json.loads(open(path, encoding='utf-8').read())
+    assert record['checkpoint'] == 'iter_1.pth' and record['metrics'] == metrics
+
+
+def test_prototype_warmup_hook_caches_every_test_dictionary(tmp_path):
+    paths = []
+    for name, chars in (('a', 'abc一二'), ('b', 'abc三四五')):
+        charset = make_charset(list(chars))
+        paths.append(str(tmp_path / f'{name}.npz'))
+        charset.save(paths[-1])
+    datasets = [SimpleNamespace(metainfo=dict(dict_path=p)) for p in paths + paths[:1]]
+    concat = SimpleNamespace(datasets=datasets)
+    assert dataset_dict_paths(concat) == paths  # distinct, in order
+    model = build_model(DEMO_CONFIG)
+    model.train()
+    runner = SimpleNamespace(model=model, test_dataloader=SimpleNamespace(dataset=concat))
+    PrototypeWarmupHook().before_test_epoch(runner)
+    assert not model.training
+    for path in paths:
+        cached = model.prototypes_for(path)
+        assert model.prototypes_for(path)[1] is cached[1]  # served from the cache
+    assert model.prototypes_for(paths[1])[1].shape[0] == 6  # a b c 三 四 五
+
+
+@pytest.mark.parametrize('shape', [(40, 300), (300, 40), (50, 50)])
+def test_visualizer_draws_any_orientation_with_route(tmp_path, shape):
+    from mmengine.structures import LabelData
+    from mmocr.structures import TextRecogDataSample
+
+    from projects.wna.visualization import WnATextRecogVisualizer
+    sample = TextRecogDataSample()
+    sample.gt_text = LabelData(item='日本語テキスト')
+    sample.pred_text = LabelData(item='日本語⑨キスト', score=[0.9] * 7)
+    sample.pred_route = LabelData(expert='vert', index=1, probs=[0.1, 0.8, 0.1])
+    image = np.random.default_rng(0).integers(0, 255, (*shape, 3), dtype=np.uint8)
+    vis = WnATextRecogVisualizer(name=f'vis_{shape[0]}_{shape[1]}', panel_width=360)
+    out = tmp_path / 'panel.png'
+    vis.add_datasample('x', image, sample, out_file=str(out))
+    import cv2
+    panel = cv2.imread(str(out))
+    assert panel.shape[1] == 360 and panel.shape[0] >= 120
+    # the image keeps its orientation inside the 140 x 120 box
+    box = panel[:, :150]
+    ink = np.argwhere((box != 255).any(axis=2))
+    h, w = ink.max(axis=0) - ink.min(axis=0) + 1
+    assert (h > w) == (shape[0] > shape[1]) or shape[0] == shape[1]
+    # texts were drawn (dark pixels right of the image box)
+    assert ((panel[:, 160:] < 128).any(axis=2)).sum() > 200
+    assert os.path.isfile(default_font_path())
