@@ -58,6 +58,9 @@ def train(cfg_path: str, work_dir: str, iters: int | None, seed: int) -> str:
     if iters is not None:
         options['train_cfg.max_iters'] = iters
     cfg = load_config(cfg_path, options, work_dir)
+    # at least ~50 logged points for the training curve, however short the run
+    logger = cfg.default_hooks.logger
+    logger.interval = max(1, min(logger.interval, cfg.train_cfg.max_iters // 50))
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='TrainProgressBarHook')]
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -85,17 +88,20 @@ def plot_training_curve(work_dir: str, out_file: str) -> None:
         osp.join(d, 'vis_data', 'scalars.json') for d in
         (osp.join(work_dir, n) for n in os.listdir(work_dir))
         if osp.isfile(osp.join(d, 'vis_data', 'scalars.json')))
-    if not logs:
-        raise FileNotFoundError(f'no training log (vis_data/scalars.json) under {work_dir}')
     series: dict[str, list[tuple[int, float]]] = {}
-    with open(logs[-1], encoding='utf-8') as f:
-        for line in f:
-            record = json.loads(line)
-            if 'loss' not in record or 'step' not in record:
-                continue
-            for key, value in record.items():
-                if key.startswith('loss'):
-                    series.setdefault(key, []).append((record['step'], value))
+    for log in reversed(logs):  # the newest run that logged losses (tests log none)
+        with open(log, encoding='utf-8') as f:
+            for line in f:
+                record = json.loads(line)
+                if 'loss' in record and 'step' in record:
+                    for key, value in record.items():
+                        if key.startswith('loss'):
+                            series.setdefault(key, []).append((record['step'], value))
+        if series:
+            break
+    if not series:
+        raise FileNotFoundError(f'no logged training loss (vis_data/scalars.json) under '
+                                f'{work_dir}')
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=120)
     for key, points in series.items():
         steps, values = zip(*points)

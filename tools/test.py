@@ -15,7 +15,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repos
 from mmengine.config import DictAction  # noqa: E402
 
 from projects.wna.engine.report import format_metrics_table, save_metrics_json  # noqa: E402
-from projects.wna.engine.runner_setup import load_config, set_local_rank  # noqa: E402
+from projects.wna.engine.runner_setup import (  # noqa: E402
+    load_config,
+    set_local_rank,
+    setup_cpu_distributed,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,6 +49,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    setup_cpu_distributed(cfg)
     cfg.load_from = args.checkpoint
     custom_hooks = list(cfg.get('custom_hooks', []))
     if args.save_preds:

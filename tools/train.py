@@ -15,7 +15,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repos
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 
-from projects.wna.engine.runner_setup import load_config, set_local_rank  # noqa: E402
+from projects.wna.engine.runner_setup import (  # noqa: E402
+    load_config,
+    set_local_rank,
+    setup_cpu_distributed,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     set_local_rank(args.local_rank)
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    setup_cpu_distributed(cfg)
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':

@@ -36,3 +36,21 @@ def load_config(path: str, cfg_options: dict | None = None,
 def set_local_rank(local_rank: int) -> None:
     """Export ``LOCAL_RANK`` for launchers that pass ``--local-rank`` instead."""
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Let the ``pytorch`` launcher (torchrun) run on machines without CUDA.
+
+    MMEngine 0.10.7's launcher calls ``torch.cuda.set_device`` and wraps the model with
+    ``device_ids=[LOCAL_RANK]``; both need CUDA. On CPU this creates the gloo process
+    group itself (MMEngine reuses an existing group) and asks for a DDP wrapper with
+    ``device_ids=None``. Call it after :func:`load_config`, before building the runner.
+    """
+    if cfg.launcher != 'pytorch' or torch.cuda.is_available():
+        return
+    if not torch.distributed.is_initialized():
+        torch.distributed.init_process_group(backend=cfg.env_cfg.dist_cfg['backend'])
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

@@ -1,0 +1,63 @@
+"""The entry points end to end on tiny generated demo data: DDP training on CPU
+(``tools/dist_train.sh``, gloo) and evaluation (``tools/test.py --save-preds``)."""
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(ROOT, 'configs/wna/demo/tiny_nedmix_demo.py')
+TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR')
+
+
+@pytest.fixture(scope='module')
+def demo_env(tmp_path_factory):
+    data = tmp_path_factory.mktemp('demo_data')
+    subprocess.run([sys.executable, osp.join(ROOT, 'tools/make_demo_data.py'), '--out',
+                    str(data), '--size', '0.03', '--overwrite'], check=True,
+                   capture_output=True)
+    return dict(os.environ, WNA_DEMO_DATA=str(data), OMP_NUM_THREADS='1',
+                PYTHON=sys.executable)
+
+
+def run(cmd, env, cwd):
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def test_dist_train_on_cpu_then_test_with_saved_predictions(demo_env, tmp_path):
+    work = tmp_path / 'run'
+    # from another working directory: the tools find the repository themselves
+    log = run(['bash', osp.join(ROOT, 'tools/dist_train.sh'), CONFIG, '2', '--work-dir',
+               str(work), '--cfg-options', 'train_cfg.max_iters=3',
+               'default_hooks.logger.interval=1', 'train_dataloader.num_workers=0',
+               'train_dataloader.persistent_workers=False', 'train_cfg.val_interval=100',
+               'default_hooks.checkpoint.interval=3', 'randomness.seed=1'],
+              demo_env, cwd=str(tmp_path))
+    assert 'Distributed training: True' in log
+    assert 'Iter(train) [3/3]' in log
+    checkpoint = work / 'iter_3.pth'
+    assert checkpoint.is_file()
+
+    out = run([sys.executable, osp.join(ROOT, 'tools/test.py'), CONFIG, str(checkpoint),
+               '--work-dir', str(work), '--save-preds',
+               '--cfg-options', 'test_dataloader.num_workers=0'], demo_env, cwd=str(tmp_path))
+    assert '| test | acr |' in out
+    for test in TESTS:
+        assert f'| {test} |' in out
+    metrics = json.load(open(glob.glob(str(work / 'metrics_*.json'))[0], encoding='utf-8'))
+    assert metrics['checkpoint'] == str(checkpoint)
+    assert {f'{t}/fps' for t in TESTS} <= set(metrics['metrics'])
+    assert 0.0 <= metrics['metrics']['DEMO-GZSL/acr'] <= 1.0
+    for test in TESTS:
+        lines = open(work / 'predictions' / f'{test}.jsonl', encoding='utf-8').readlines()
+        record = json.loads(lines[0])
+        assert len(lines) == metrics['metrics'][f'{test}/n']
+        assert record['expert'] in ('hori', 'vert', 'rect')
+        assert len(record['router_probs']) == 3 and record['gt']
