@@ -46,7 +46,7 @@ def test_dist_train_on_cpu_then_test_with_saved_predictions(demo_env, tmp_path):
     assert checkpoint.is_file()
 
     out = run([sys.executable, osp.join(ROOT, 'tools/test.py'), CONFIG, str(checkpoint),
-               '--work-dir', str(work), '--save-preds',
+               '--work-dir', str(work), '--save-preds', '--show-dir', 'vis',
                '--cfg-options', 'test_dataloader.num_workers=0'], demo_env, cwd=str(tmp_path))
     assert '| test | acr |' in out
     for test in TESTS:
@@ -61,3 +61,7 @@ def test_dist_train_on_cpu_then_test_with_saved_predictions(demo_env, tmp_path):
         assert len(lines) == metrics['metrics'][f'{test}/n']
         assert record['expert'] in ('hori', 'vert', 'rect')
         assert len(record['router_probs']) == 3 and record['gt']
+    # --show-dir: one drawing per test image, named <test>_<index>.png
+    drawings = glob.glob(str(work / '*' / 'vis' / '*.png'))
+    assert len(drawings) == sum(metrics['metrics'][f'{t}/n'] for t in TESTS)
+    assert any(osp.basename(d).startswith('DEMO-OSTR_') for d in drawings)

@@ -12,14 +12,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from mmengine.config import DictAction  # noqa: E402
 
 from projects.wna.engine.report import format_metrics_table, save_metrics_json  # noqa: E402
-from projects.wna.engine.runner_setup import (  # noqa: E402
-    load_config,
-    set_local_rank,
-    setup_cpu_distributed,
-)
+from projects.wna.engine.runner_setup import add_runner_args, config_from_args  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,21 +30,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='write visualised predictions into this folder (relative to '
                         'the work dir\'s timestamped log folder)')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds per shown image')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_args(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    set_local_rank(args.local_rank)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-    setup_cpu_distributed(cfg)
+    cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
     custom_hooks = list(cfg.get('custom_hooks', []))
     if args.save_preds:

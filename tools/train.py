@@ -12,14 +12,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 
-from projects.wna.engine.runner_setup import (  # noqa: E402
-    load_config,
-    set_local_rank,
-    setup_cpu_distributed,
-)
+from projects.wna.engine.runner_setup import add_runner_args, config_from_args  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -34,12 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size '
                         '(needs auto_scale_lr.base_batch_size in the config)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value (e.g. '
-                        'train_cfg.max_iters=1000 randomness.seed=1)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_runner_args(parser)
     return parser.parse_args(argv)
 
 
@@ -61,9 +51,7 @@ def enable_amp(cfg) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    set_local_rank(args.local_rank)
-    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
-    setup_cpu_distributed(cfg)
+    cfg = config_from_args(args)
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':

@@ -1,11 +1,12 @@
 """Config handling shared by ``tools/train.py``, ``tools/test.py`` and the other tools."""
 from __future__ import annotations
 
+import argparse
 import os
 import os.path as osp
 
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 
 def load_config(path: str, cfg_options: dict | None = None,
@@ -33,9 +34,24 @@ def load_config(path: str, cfg_options: dict | None = None,
     return cfg
 
 
-def set_local_rank(local_rank: int) -> None:
-    """Export ``LOCAL_RANK`` for launchers that pass ``--local-rank`` instead."""
-    os.environ.setdefault('LOCAL_RANK', str(local_rank))
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments every runner tool shares: ``--cfg-options``, ``--launcher`` and
+    ``--local-rank`` (``--work-dir`` and ``config`` are the tool's own)."""
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value (e.g. '
+                        'train_cfg.max_iters=1000 randomness.seed=1)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config of a runner tool's arguments (see :func:`add_runner_args`), with the
+    local rank exported and, for CPU-only distributed runs, the gloo group created."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
+    setup_cpu_distributed(cfg)
+    return cfg
 
 
 def setup_cpu_distributed(cfg: Config) -> None:
