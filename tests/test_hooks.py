@@ -20,8 +20,8 @@ from projects.wna.engine.hooks.ablation_hook import (
     append_lines,
     checkpoint_iteration,
     config_variant,
-    group_metrics_by_test,
 )
+from projects.wna.engine.report import group_metrics_by_test
 
 SLEEP = 0.02  # seconds per sample spent in the fake model
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import os.path as osp
 import time
@@ -11,10 +12,23 @@ import time
 RAW_METRICS = ('fps', 'batch_size', 'n')
 
 
-def split_metric_key(key: str) -> tuple[str, str]:
-    """``'JPNHV-GZSL/acr'`` -> ``('JPNHV-GZSL', 'acr')``; keys without a test go to ``''``."""
-    test, _, name = key.rpartition('/')
-    return test, name
+def group_metrics_by_test(metrics: dict) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Split ``{'<test>/<name>': value}`` into ``{test: {name: float}}``.
+
+    Keys without ``'/'`` go to the test ``''``. Returns the groups and the keys skipped
+    because their value is not a real number.
+    """
+    groups: dict[str, dict[str, float]] = {}
+    skipped = []
+    for key, value in metrics.items():
+        if hasattr(value, 'item') and getattr(value, 'ndim', 0) == 0:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            skipped.append(key)
+            continue
+        test, _, name = key.partition('/') if '/' in key else ('', '', key)
+        groups.setdefault(test, {})[name] = float(value)
+    return groups, skipped
 
 
 def format_metrics_table(metrics: dict[str, float]) -> str:
@@ -22,19 +36,14 @@ def format_metrics_table(metrics: dict[str, float]) -> str:
 
     Fractions are shown ×100 with two decimals; ``fps``, ``batch_size`` and ``n`` raw.
     """
-    tests: dict[str, dict[str, float]] = {}
-    for key, value in metrics.items():
-        test, name = split_metric_key(key)
-        tests.setdefault(test, {})[name] = value
+    tests, _ = group_metrics_by_test(metrics)
     columns = list(dict.fromkeys(name for row in tests.values() for name in row))
 
-    def cell(name: str, value) -> str:
+    def cell(name: str, value: float | None) -> str:
         if value is None:
             return ''
-        if not isinstance(value, (int, float)):
-            return str(value)
         if name in RAW_METRICS or name.startswith(RAW_METRICS):
-            return f'{value:.1f}' if isinstance(value, float) else str(value)
+            return str(int(value)) if value.is_integer() else f'{value:.1f}'
         return f'{100 * value:.2f}'
 
     lines = ['| test | ' + ' | '.join(columns) + ' |',

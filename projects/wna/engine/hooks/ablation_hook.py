@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import numbers
 import os
 import os.path as osp
 import re
@@ -12,6 +11,8 @@ import time
 from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmocr.registry import HOOKS
+
+from ..report import group_metrics_by_test
 
 ABLATION_FILE = 'ablation.jsonl'
 
@@ -32,25 +33,6 @@ def checkpoint_iteration(checkpoint: str | None) -> int | None:
     """The iteration in an MMEngine checkpoint name (``iter_220000.pth`` -> 220000)."""
     match = re.search(r'iter_(\d+)\.pth$', checkpoint or '')
     return int(match.group(1)) if match else None
-
-
-def group_metrics_by_test(metrics: dict) -> tuple[dict[str, dict[str, float]], list[str]]:
-    """Split ``{'<test>/<name>': value}`` into ``{test: {name: float}}``.
-
-    Keys without ``'/'`` go to the test ``''``. Returns the groups and the keys skipped
-    because their value is not a real number.
-    """
-    groups: dict[str, dict[str, float]] = {}
-    skipped = []
-    for key, value in metrics.items():
-        if hasattr(value, 'item') and getattr(value, 'ndim', 0) == 0:
-            value = value.item()
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            skipped.append(key)
-            continue
-        test, _, name = key.partition('/') if '/' in key else ('', '', key)
-        groups.setdefault(test, {})[name] = float(value)
-    return groups, skipped
 
 
 def append_lines(path: str, lines: list[str]) -> None:
