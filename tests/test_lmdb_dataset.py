@@ -73,6 +73,7 @@ def _write_bad_set(path):
     named = [
         ('good', encode_png(60, 20), 'ok'),
         ('corrupt', b'this is not an image', 'bad'),
+        ('zero_bytes', b'', 'void'),
         ('empty', encode_png(60, 20), ''),
         ('space', encode_png(60, 20), ' \t'),
         ('no_label', encode_png(60, 20), 'gone'),
@@ -105,20 +106,21 @@ def test_training_set_skips_and_counts_bad_records(tmp_path, logs):
         'missing label': 1, 'missing image': 1, 'non-UTF-8 label': 1,
         'empty or whitespace label': 2, 'label longer than 32 graphemes': 1}
     texts = [ds.get_data_info(i)['instances'][0]['text'] for i in range(len(ds))]
-    assert texts == ['ok', 'bad', 'wide', 'tall', 'deep', 'grey', 'alpha', 'palette', 'small']
-    assert len(logs) == 1 and 'kept 9 of 15' in logs[0] and 'skipped 6' in logs[0]
+    assert texts == ['ok', 'bad', 'void', 'wide', 'tall', 'deep', 'grey', 'alpha', 'palette',
+                     'small']
+    assert len(logs) == 1 and 'kept 10 of 16' in logs[0] and 'skipped 6' in logs[0]
 
     by_text = {t: i for i, t in enumerate(texts)}
     for text in ('deep', 'grey', 'alpha', 'palette'):
         img = ds.prepare_data(by_text[text])['img']
         assert img.dtype == np.uint8 and img.shape == (20, 60, 3), text
     # an undecodable image or one thinner than 5 px means "draw another" (counted) ...
-    for n, text in enumerate(('bad', 'small', 'wide', 'tall'), start=1):
+    for n, text in enumerate(('bad', 'void', 'small', 'wide', 'tall'), start=1):
         assert ds.prepare_data(by_text[text]) is None
         assert ds._bad_access == n and 'drawing another sample' in logs[-1]
     # ... which BaseDataset.__getitem__ does
     np.random.seed(0)
-    for text in ('bad', 'small', 'wide', 'tall'):
+    for text in ('bad', 'void', 'small', 'wide', 'tall'):
         assert ds[by_text[text]]['instances'][0]['text'] in ('ok', 'deep', 'grey', 'alpha',
                                                              'palette')
 
@@ -148,10 +150,10 @@ def test_test_mode_keeps_every_readable_record(tmp_path, logs):
     ds = WnALMDBDataset(ann_file=str(tmp_path / 'bad'), test_mode=True)
     assert dict(ds.skip_counts) == {
         'missing label': 1, 'missing image': 1, 'non-UTF-8 label': 1,
-        'empty or whitespace label': 2, 'undecodable image': 1}
+        'empty or whitespace label': 2, 'undecodable image': 2}
     texts = [ds[i]['instances'][0]['text'] for i in range(len(ds))]  # all decode
-    assert 'a' * 33 in texts and 'small' in texts and 'bad' not in texts
-    assert len(logs) == 1 and 'test' in logs[0] and 'undecodable image: 1' in logs[0]
+    assert 'a' * 33 in texts and 'small' in texts and not {'bad', 'void'} & set(texts)
+    assert len(logs) == 1 and 'test' in logs[0] and 'undecodable image: 2' in logs[0]
 
 
 def test_get_sizes_reads_headers(tmp_path):

@@ -89,10 +89,23 @@ def test_sampler_capacity_is_255_prototypes():
     assert kept == 80 and len(space.char_index) == 255
 
 
-def test_sampler_uses_the_global_rng_without_seed():
+def test_sampler_seed_comes_from_the_global_rng_without_seed():
     cs = make_charset()
     random.seed(5)
     a = PrototypeSampler().sample(['abcdef0123'], cs).char_index
     random.seed(5)
     b = PrototypeSampler().sample(['abcdef0123'], cs).char_index
     assert a.tolist() == b.tolist()
+
+
+def test_sampler_draw_depends_only_on_seed_and_step():
+    cs = make_charset()
+    texts = ['abcdefghij0123456789']
+    stream = PrototypeSampler(seed=7)
+    for _ in range(3):  # consuming the private stream does not change step draws
+        stream.sample(texts, cs)
+    fresh = PrototypeSampler(seed=7)
+    assert (stream.sample(texts, cs, step=41).char_index.tolist()
+            == fresh.sample(texts, cs, step=41).char_index.tolist())
+    draws = {tuple(fresh.sample(texts, cs, step=s).char_index.tolist()) for s in range(5)}
+    assert len(draws) == 5

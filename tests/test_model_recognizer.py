@@ -112,6 +112,20 @@ def test_predictions_follow_the_contract_and_group_by_dictionary(tmp_path):
     assert set(model._proto_cache) == {path_a, path_b}
 
 
+def test_rule_based_routing_does_not_run_the_router_at_test():
+    cs = make_charset()
+    model = build_model(os.path.join(CONFIGS, 'ablation', 'base.py'), cs)
+    model.default_charset = cs
+    model.router.register_forward_hook(lambda *_: pytest.fail('the router ran'))
+    model.eval()
+    with torch.no_grad():
+        out = model.predict(**model.data_preprocessor(make_batch(), False))
+    ratios = torch.tensor([w / h for _, h, w in DEFAULT_SAMPLES], dtype=torch.float64)
+    rule = model.routing.test_mask(ratios).float().argmax(dim=1).tolist()
+    assert [ds.pred_route.index for ds in out] == rule
+    assert [ds.pred_route.probs[i] for ds, i in zip(out, rule)] == [1.0] * len(out)
+
+
 def test_prediction_without_any_dictionary_is_a_clear_error():
     model = build_model(DEMO_CONFIG)
     model.eval()

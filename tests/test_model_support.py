@@ -19,6 +19,8 @@ from projects.wna.charset import GlyphCharset
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, 'configs', 'wna')
 DEMO_CONFIG = os.path.join(CONFIGS, 'demo', 'tiny_nedmix_demo.py')
+#: WnA-S at paper depth with widths / 8 (every upstream tensor, small and fast).
+NARROW_CONFIG = os.path.join(ROOT, 'tests', 'configs', 'wna_s_narrow.py')
 
 #: Latin pairs (case clusters), digits and CJK: 30 characters.
 TEST_CHARS = list('abcdefABCDEF0123') + list('一二三四五六七八九十口日月山')
@@ -60,8 +62,8 @@ def make_batch(samples=DEFAULT_SAMPLES, **meta) -> dict:
 
 
 def narrow_model_cfg(cfg: Config) -> dict:
-    """``cfg.model`` with the demo config's narrow widths (canvases are kept)."""
-    demo = Config.fromfile(DEMO_CONFIG).model
+    """``cfg.model`` with the widths of ``NARROW_CONFIG`` (depth and canvases are kept)."""
+    demo = Config.fromfile(NARROW_CONFIG).model
     model = cfg.model.to_dict()
     model['backbone']['channels'] = demo.backbone.channels
     model['router']['pool'].update(demo.router.pool)

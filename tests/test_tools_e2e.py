@@ -65,3 +65,36 @@ def test_dist_train_on_cpu_then_test_with_saved_predictions(demo_env, tmp_path):
     drawings = glob.glob(str(work / '*' / 'vis' / '*.png'))
     assert len(drawings) == sum(metrics['metrics'][f'{t}/n'] for t in TESTS)
     assert any(osp.basename(d).startswith('DEMO-OSTR_') for d in drawings)
+
+
+def train_losses(work) -> dict[int, float]:
+    """``{iteration: total loss}`` from the MMEngine scalar logs of every run in ``work``."""
+    losses = {}
+    for path in sorted(glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))):
+        for line in open(path, encoding='utf-8'):
+            record = json.loads(line)
+            if 'loss' in record:
+                losses[record['iter']] = record['loss']
+    return losses
+
+
+def test_resumed_training_continues_like_an_uninterrupted_run(demo_env, tmp_path):
+    common = ['--cfg-options', 'default_hooks.logger.interval=1', 'randomness.seed=3',
+              'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+              'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=2']
+    train = [sys.executable, osp.join(ROOT, 'tools/train.py'), CONFIG, '--work-dir']
+    whole, split = tmp_path / 'whole', tmp_path / 'split'
+    run(train + [str(whole)] + common + ['train_cfg.max_iters=4'], demo_env, cwd=ROOT)
+    run(train + [str(split)] + common + ['train_cfg.max_iters=2'], demo_env, cwd=ROOT)
+    log = run(train + [str(split), '--resume', str(split / 'iter_2.pth')] + common
+              + ['train_cfg.max_iters=4'], demo_env, cwd=ROOT)
+    assert 'resumed epoch: 0, iter: 2' in log
+    expected, resumed = train_losses(whole), train_losses(split)
+    assert sorted(expected) == [1, 2, 3, 4] and sorted(resumed) == [1, 2, 3, 4]
+    for it in (3, 4):
+        assert resumed[it] == pytest.approx(expected[it], rel=1e-6), it
+    # a different seed gives different losses, so the comparison can fail
+    other = tmp_path / 'other'
+    run(train + [str(other)] + common + ['train_cfg.max_iters=1', 'randomness.seed=4'],
+        demo_env, cwd=ROOT)
+    assert train_losses(other)[1] != pytest.approx(expected[1], rel=1e-6)

@@ -56,6 +56,8 @@ def decode_image(data: bytes | memoryview) -> np.ndarray | None:
     Greyscale, 16-bit, RGBA and palette images all come back as 3-channel uint8 BGR (OpenCV
     drops alpha without compositing and scales 16-bit samples down).
     """
+    if len(data) == 0:  # OpenCV raises on an empty buffer instead of returning None
+        return None
     img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _DECODE_FLAGS)
     if img is None or img.size == 0:
         return None

@@ -6,6 +6,7 @@ import numbers
 import os
 import os.path as osp
 import time
+from collections.abc import Iterable, Sequence
 
 #: Metrics that are counts or rates, printed as they are (everything else is a fraction
 #: printed as a percentage).
@@ -31,6 +32,13 @@ def group_metrics_by_test(metrics: dict) -> tuple[dict[str, dict[str, float]], l
     return groups, skipped
 
 
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table of already formatted cells."""
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
 def format_metrics_table(metrics: dict[str, float]) -> str:
     """A Markdown table with one row per test and one column per metric.
 
@@ -46,12 +54,9 @@ def format_metrics_table(metrics: dict[str, float]) -> str:
             return str(int(value)) if value.is_integer() else f'{value:.1f}'
         return f'{100 * value:.2f}'
 
-    lines = ['| test | ' + ' | '.join(columns) + ' |',
-             '|---|' + '---|' * len(columns)]
-    for test, row in tests.items():
-        lines.append(f'| {test or "-"} | ' +
-                     ' | '.join(cell(c, row.get(c)) for c in columns) + ' |')
-    return '\n'.join(lines)
+    return markdown_table(['test', *columns],
+                          ([test or '-', *(cell(c, row.get(c)) for c in columns)]
+                           for test, row in tests.items()))
 
 
 def save_metrics_json(metrics: dict[str, float], work_dir: str, **context) -> str:

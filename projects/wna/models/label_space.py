@@ -89,8 +89,13 @@ class PrototypeSampler:
         num_special: special tokens counted against the capacity (upstream ``[s]``: 1);
             they are not classes.
         negatives_may_be_servants: allow upper-case servants as negatives.
-        seed: seed of a private RNG; ``None`` uses Python's global ``random`` (seeded by
-            MMEngine's ``randomness`` setting).
+        seed: base seed of the sampler's private RNGs; ``None`` draws it from Python's
+            global ``random`` at construction (which MMEngine's ``randomness`` setting
+            seeds before the model is built).
+
+    With a ``step`` (the training iteration), a batch's draw depends only on ``(seed,
+    step)``, so a run resumed from a checkpoint samples exactly the prototypes of an
+    uninterrupted run; without one, draws continue one private stream.
     """
 
     def __init__(self, capacity: int = 256, keep_fraction: float = 0.8,
@@ -102,12 +107,16 @@ class PrototypeSampler:
         self.keep_fraction = keep_fraction
         self.num_special = num_special
         self.negatives_may_be_servants = negatives_may_be_servants
-        self.rng = random if seed is None else random.Random(seed)
+        self.seed = random.getrandbits(63) if seed is None else int(seed)
+        self._stream = random.Random(self.seed)
 
-    def sample(self, texts: Sequence[str], charset: GlyphCharset) -> LabelSpace:
-        """The label space of one training batch with labels ``texts``."""
+    def sample(self, texts: Sequence[str], charset: GlyphCharset,
+               step: int | None = None) -> LabelSpace:
+        """The label space of one training batch with labels ``texts`` (drawn from
+        ``(seed, step)`` when ``step`` is given)."""
+        rng = self._stream if step is None else random.Random(f'{self.seed}/{step}')
         clusters = list(dict.fromkeys(g for t in texts for g in split_graphemes(t)))
-        self.rng.shuffle(clusters)
+        rng.shuffle(clusters)
         limit = self.capacity - self.num_special
         remaining = min(limit, math.floor(self.keep_fraction * len(clusters)))
         chosen: dict[int, None] = {}
@@ -124,7 +133,7 @@ class PrototypeSampler:
         negatives = [i for i in range(len(charset))
                      if i not in related and (self.negatives_may_be_servants
                                               or charset.masters[i] == i)]
-        self.rng.shuffle(negatives)
+        rng.shuffle(negatives)
         chosen.update(dict.fromkeys(negatives[:max(0, limit - len(chosen))]))
         if not chosen:
             raise ValueError('no prototype could be sampled: the charset has no character '

@@ -1,10 +1,12 @@
 """WnA: a router ("watch") choosing among shape experts ("act") with open-set prototypes."""
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 
 import torch
+from mmengine.logging import MessageHub
 from mmengine.structures import LabelData
 from mmocr.models.textrecog.recognizers.base import BaseRecognizer
 from mmocr.registry import MODELS, TASK_UTILS
@@ -173,6 +175,12 @@ class WnARecognizer(BaseRecognizer):
         return next(self.parameters()).device
 
     @staticmethod
+    def _runner_iteration() -> int | None:
+        """MMEngine's current training iteration (from the message hub), or ``None``
+        outside a runner; it makes prototype sampling resumable."""
+        return MessageHub.get_current_instance().get_info('iter')
+
+    @staticmethod
     def aspect_ratios(imgs: Sequence[torch.Tensor]) -> torch.Tensor:
         """``[N]`` float64 W/H of ``[3, H, W]`` images."""
         return torch.tensor([img.shape[-1] / img.shape[-2] for img in imgs],
@@ -195,12 +203,16 @@ class WnARecognizer(BaseRecognizer):
         """Test-time routing and expert outputs.
 
         Returns:
-            router logits ``[N, E]``, the chosen (best feasible) expert per sample
-            ``[N]``, and per expert the indices routed to it with its outputs (one
-            batch per expert).
+            router logits ``[N, E]`` (with rule-based routing the router is not run and
+            the logits are 0 for the rule's expert, -inf elsewhere), the chosen (best
+            feasible) expert per sample ``[N]``, and per expert the indices routed to it
+            with its outputs (one batch per expert).
         """
-        logits = self.router(inputs['thumbs'])
-        mask = self.routing.test_mask(self.aspect_ratios(inputs['imgs'])).to(logits.device)
+        mask = self.routing.test_mask(self.aspect_ratios(inputs['imgs'])).to(self.device)
+        if self.routing.rule_based:  # one expert is left per sample: the router is idle
+            logits = torch.zeros(mask.shape, device=mask.device).masked_fill(~mask, -math.inf)
+        else:
+            logits = self.router(inputs['thumbs'])
         chosen = self.routing.select(logits, mask, k=1).float().argmax(dim=1)
         onehot = nn.functional.one_hot(chosen, len(self.experts)).bool()
         return logits, chosen, self._run_experts(inputs['imgs'], onehot)
@@ -225,7 +237,7 @@ class WnARecognizer(BaseRecognizer):
         mask = self.routing.feasible(self.aspect_ratios(imgs), code_points)
         routed = self.routing.select(logits, mask.to(logits.device))
 
-        space = self.proto_sampler.sample(texts, charset)
+        space = self.proto_sampler.sample(texts, charset, step=self._runner_iteration())
         protos = self.glyph_encoder(charset.glyphs[space.char_index], self.backbone)
         proto_labels = torch.as_tensor(space.proto_labels, device=protos.device)
         targets = [space.encode(t) for t in texts]

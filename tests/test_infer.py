@@ -1,0 +1,329 @@
+"""tools/infer.py and MMOCR's TextRecInferencer on real rendered crops.
+
+The fast tests use a random-weight model of the demo config (saved by the tests), so they
+check structure, not reading; the slow test reads with the trained demo checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from PIL import Image, ImageDraw, ImageFont
+
+from projects.wna.apis import build_inference_pipeline, load_recognizer
+from projects.wna.charset import (
+    UNKNOWN_CHAR,
+    GlyphRenderer,
+    default_font_path,
+    load_charset,
+    split_graphemes,
+)
+from projects.wna.datasets.lmdb_io import write_lmdb
+from tools import infer
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(ROOT, 'configs', 'wna', 'demo', 'tiny_nedmix_demo.py')
+DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
+EXPERTS = ('hori', 'vert', 'rect')
+BASE_CHARS = list('abcdeABC一二三口日月')
+#: Kanji outside every test dictionary, registered by the tests.
+NEW_CHARS = '峠畑込'
+
+
+def render_text(text: str, vertical: bool = False, size: int = 28, face: int = 0,
+                ink: int = 20, paper: int = 235) -> np.ndarray:
+    """A BGR crop of ``text`` in Noto Sans CJK: a line left to right, or one character per
+    row top to bottom, with a margin of a quarter of the font size."""
+    font = ImageFont.truetype(str(default_font_path()), size, index=face)
+    pad = size // 4
+    if vertical:
+        chars = split_graphemes(text)
+        step = int(size * 1.1)
+        image = Image.new('RGB', (size + 2 * pad, step * len(chars) + 2 * pad), (paper,) * 3)
+        for row, char in enumerate(chars):
+            ImageDraw.Draw(image).text((pad + size // 2, pad + row * step + step // 2), char,
+                                       fill=(ink,) * 3, font=font, anchor='mm')
+    else:
+        left, top, right, bottom = font.getbbox(text)
+        image = Image.new('RGB', (right - left + 2 * pad, bottom - top + 2 * pad), (paper,) * 3)
+        ImageDraw.Draw(image).text((pad - left, pad - top), text, fill=(ink,) * 3, font=font)
+    return np.ascontiguousarray(np.asarray(image)[..., ::-1])
+
+
+def write_image(path, image: np.ndarray) -> str:
+    assert cv2.imwrite(str(path), image)
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    """A random-weight demo-width checkpoint and a rendered base dictionary."""
+    root = tmp_path_factory.mktemp('infer_model')
+    torch.manual_seed(0)
+    model = load_recognizer(DEMO_CONFIG, checkpoint=None)
+    checkpoint = str(root / 'random.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'note': 'random weights'}},
+               checkpoint)
+    charset, missing = GlyphRenderer().build_charset(BASE_CHARS)
+    assert not missing
+    dictionary = str(root / 'base.npz')
+    charset.save(dictionary)
+    return dict(checkpoint=checkpoint, dict=dictionary)
+
+
+def infer_args(model_files, *args: str) -> list[str]:
+    """tools/infer.py arguments reading with the test checkpoint and base dictionary."""
+    return [DEMO_CONFIG, model_files['checkpoint'], *args, '--device', 'cpu',
+            '--cfg-options', f'model.default_charset={model_files["dict"]}']
+
+
+def read_jsonl(path) -> list[dict]:
+    with open(path, encoding='utf-8') as f:
+        return [json.loads(line) for line in f]
+
+
+def check_record(record: dict, labels: set[str]) -> None:
+    """A well-formed prediction whose text only uses ``labels`` or the unknown character."""
+    chars = split_graphemes(record['text'])
+    assert set(chars) <= labels | {UNKNOWN_CHAR}, record['text']
+    assert len(record['scores']) == len(chars)
+    assert all(0.0 <= s <= 1.0 for s in record['scores'])
+    assert record['expert'] in EXPERTS
+    assert len(record['router_probs']) == 3 and sum(record['router_probs']) == pytest.approx(1)
+
+
+def test_folder_with_bad_files(model_files, tmp_path, capsys):
+    folder = tmp_path / 'crops'
+    folder.mkdir()
+    good = {
+        'a_word.png': render_text('abc'),
+        'b_vertical.jpg': render_text('一二三', vertical=True),
+        'c_single.png': render_text('日'),
+        'd_hairline.png': np.full((2, 900, 3), 128, np.uint8),  # W/H = 450
+        'e_pole.png': np.full((1500, 1, 3), 60, np.uint8),  # W/H < 1/1000
+    }
+    shapes = {name: list(image.shape[:2]) for name, image in good.items()}
+    for name, image in good.items():
+        write_image(folder / name, image)
+    png = (folder / 'a_word.png').read_bytes()
+    (folder / 'corrupt.png').write_bytes(png[:len(png) // 3])
+    (folder / 'empty.jpg').write_bytes(b'')
+    (folder / 'notes.txt').write_text('not an image\n')
+    (folder / 'nested').mkdir()  # not read without --recursive
+    write_image(folder / 'nested' / 'deep.png', render_text('月'))
+    write_lmdb(folder / 'nested' / 'lmdb', [(png, 'abc'), (png, 'abc')])
+    out, summary, vis = tmp_path / 'preds.jsonl', tmp_path / 'summary.json', tmp_path / 'vis'
+
+    code = infer.main(infer_args(model_files, str(folder), '--out', str(out), '--batch-size',
+                                 '2', '--summary', str(summary), '--show-dir', str(vis)))
+    err = capsys.readouterr().err
+    assert code == 0
+    records = read_jsonl(out)
+    labels = set(load_charset(model_files['dict']).label_chars)
+    assert [osp.basename(r['source']) for r in records] == sorted(good)
+    for record in records:
+        check_record(record, labels)
+        assert record['ori_shape'] == shapes[osp.basename(record['source'])]
+        assert 'label' not in record
+    bad = {'corrupt.png': 'not a decodable image', 'empty.jpg': 'empty file',
+           'notes.txt': 'not a decodable image'}
+    for name, reason in bad.items():
+        assert f'{folder / name}: {reason}' in err
+    assert '8 image(s): 5 recognised' in err and '3 skipped' in err
+    report = json.loads(summary.read_text(encoding='utf-8'))
+    assert report['images'] == 8 and report['recognised'] == 5
+    assert {osp.basename(s['source']): s['reason'] for s in report['skipped']} == bad
+    # indices count every input, so skipped ones leave gaps
+    assert sorted([r['index'] for r in records] + [s['index'] for s in report['skipped']]) == \
+        list(range(8))
+    assert sum(report['experts'].values()) == 5
+    drawings = sorted(os.listdir(vis))
+    assert len(drawings) == 5 and all(d.endswith('.png') for d in drawings)
+    assert drawings[0] == f'{records[0]["index"]:06d}_a_word.png'
+    assert Image.open(vis / drawings[0]).size[0] == 360
+
+    # --recursive reads the sub-folder too, with the LMDB inside it as an LMDB
+    code = infer.main(infer_args(model_files, str(folder), '--out', str(out), '-r'))
+    sources = [r['source'] for r in read_jsonl(out)]
+    assert code == 0 and len(sources) == 8
+    assert sources[-3:] == [str(folder / 'nested' / 'deep.png'),
+                            f'{folder / "nested" / "lmdb"}#image-000000000',
+                            f'{folder / "nested" / "lmdb"}#image-000000001']
+
+
+def test_lmdb_input_on_stdout(model_files, tmp_path):
+    lmdb = tmp_path / 'crops_lmdb'
+    texts = ['abc', '三口', 'e']
+    records = [(cv2.imencode('.png', render_text(t))[1].tobytes(), t) for t in texts]
+    records.insert(1, (b'\x89PNG broken', 'broken'))
+    write_lmdb(lmdb, records)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    # the command line, from another working directory, printing to stdout
+    proc = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'infer.py'),
+                           *infer_args(model_files, str(lmdb))], env=env, cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    predictions = [json.loads(line) for line in lines]  # nothing but JSON on stdout
+    assert [p['source'] for p in predictions] == [f'{lmdb}#image-00000000{i}' for i in (0, 2, 3)]
+    assert [p['label'] for p in predictions] == texts
+    labels = set(load_charset(model_files['dict']).label_chars)
+    for prediction in predictions:
+        check_record(prediction, labels)
+    assert f'{lmdb}#image-000000001: not a decodable image' in proc.stderr
+    assert '4 image(s): 3 recognised' in proc.stderr
+
+
+def test_registered_chars_extend_the_dictionary(model_files, tmp_path, capsys):
+    folder = tmp_path / 'crops'
+    folder.mkdir()
+    for i, text in enumerate(['峠畑', 'abc込', 'ΩЖ', '一峠']):
+        write_image(folder / f'{i}.png', render_text(text, vertical=i == 3))
+    out, summary, saved = tmp_path / 'p.jsonl', tmp_path / 's.json', tmp_path / 'used.npz'
+    # U+E000 (private use) has no glyph in the font: reported, stays unknown
+    code = infer.main(infer_args(model_files, str(folder), '--out', str(out), '--chars',
+                                 f'{NEW_CHARS} aD\ue000', '--font', str(default_font_path()),
+                                 '--summary', str(summary), '--save-dict', str(saved)))
+    err = capsys.readouterr().err
+    assert code == 0
+    base = load_charset(model_files['dict'])
+    used = load_charset(saved)
+    assert used.chars == base.chars + list(NEW_CHARS) + ['D']  # extended, base order kept
+    assert (used.glyphs[:len(base)] == base.glyphs).all()
+    assert used.label_of('A') == used.label_of('a')  # case relations kept
+    assert used.label_of('D') == used.label_of('d')  # and made for added letters
+    info = json.loads(summary.read_text(encoding='utf-8'))['dictionary']
+    assert info['added'] == [*NEW_CHARS, 'D'] and info['known'] == ['a']
+    assert info['missing'] == ['\ue000'] and 'U+E000' in err
+    # the model built one prototype per glyph of the extended dictionary
+    assert info['chars'] == info['prototypes'] == len(base) + 4
+    assert info['labels'] == base.num_labels + 3
+    for record in read_jsonl(out):
+        check_record(record, set(used.label_chars))
+
+
+def test_chars_only_replaces_the_dictionary(model_files, tmp_path):
+    folder = tmp_path / 'crops'
+    folder.mkdir()
+    write_image(folder / 'greek.png', render_text('ΩЖΩ'))
+    write_image(folder / 'kanji.png', render_text('峠', vertical=True))
+    out, summary = tmp_path / 'p.jsonl', tmp_path / 's.json'
+    # DejaVu Sans draws Greek and Cyrillic but no kanji
+    code = infer.main(infer_args(model_files, str(folder), '--out', str(out), '--chars',
+                                 'ΩЖ峠', '--font', DEJAVU, '--chars-only', '--summary',
+                                 str(summary)))
+    assert code == 0
+    info = json.loads(summary.read_text(encoding='utf-8'))['dictionary']
+    assert info['source'] is None and info['font'] == 'DejaVu Sans'
+    assert info['added'] == ['Ω', 'Ж'] and info['missing'] == ['峠']
+    assert info['chars'] == info['prototypes'] == 2
+    records = read_jsonl(out)
+    assert len(records) == 2
+    for record in records:
+        check_record(record, {'Ω', 'Ж'})
+
+
+def test_exit_status(model_files, tmp_path, capsys):
+    folder = tmp_path / 'bad'
+    folder.mkdir()
+    (folder / 'empty.png').write_bytes(b'')
+    (folder / 'text.jpg').write_text('hello')
+    assert infer.main(infer_args(model_files, str(folder), '--out',
+                                 str(tmp_path / 'p.jsonl'))) == 1
+    assert 'no image could be recognised' in capsys.readouterr().err
+    assert (tmp_path / 'p.jsonl').read_text() == ''
+    assert infer.main(infer_args(model_files, str(tmp_path / 'absent.png'))) == 2
+    assert 'input not found' in capsys.readouterr().err
+    assert infer.main(infer_args(model_files, str(folder), '--dict',
+                                 str(tmp_path / 'no.npz'))) == 2
+    with pytest.raises(SystemExit):
+        infer.main(infer_args(model_files, str(folder), '--chars-only'))
+
+
+@pytest.mark.parametrize('config', ['tiny_nedmix.py', 'xl_nedmix.py', 'ablation/wna_sa.py',
+                                    'demo/tiny_nedmix_demo.py'])
+def test_config_test_pipelines_serve_inference(config):
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'wna', config))
+    pipeline = build_inference_pipeline(cfg)
+    image = render_text('一二三', vertical=True)
+    packed = pipeline(dict(img=image, img_path='x.png'))
+    assert packed['inputs']['img'].shape == (3, *image.shape[:2])
+    assert packed['inputs']['thumb'].shape == (3, 32, 32)
+    assert 'gt_text' not in packed['data_samples']
+    # RGB from here on: BGRToRGB follows the loader
+    assert (packed['inputs']['img'].numpy().transpose(1, 2, 0) == image[..., ::-1]).all()
+
+
+def test_mmocr_text_rec_inferencer(model_files, tmp_path):
+    from mmocr.apis import TextRecInferencer
+    config = tmp_path / 'wna_infer.py'
+    config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
+                      f'model = dict(default_charset={model_files["dict"]!r})\n')
+    inferencer = TextRecInferencer(model=str(config), weights=model_files['checkpoint'],
+                                   device='cpu')
+    path = write_image(tmp_path / 'word.png', render_text('abc日'))
+    tall = render_text('一二三', vertical=True)
+    result = inferencer([path, tall], batch_size=2, progress_bar=False, save_vis=True,
+                        out_dir=str(tmp_path / 'out'))
+    labels = set(load_charset(model_files['dict']).label_chars) | {UNKNOWN_CHAR}
+    for prediction in result['predictions']:
+        assert isinstance(prediction['text'], str)
+        assert set(split_graphemes(prediction['text'])) <= labels
+        assert isinstance(prediction['scores'], float)  # TextRecInferencer averages them
+    assert os.path.isfile(tmp_path / 'out' / 'vis' / 'word.jpg')
+    samples = inferencer(tall, progress_bar=False, return_datasamples=True)['predictions']
+    sample = samples[0]
+    assert len(sample.pred_text.score) == len(split_graphemes(sample.pred_text.item))
+    assert sample.pred_route.expert in EXPERTS
+    assert tuple(sample.metainfo['ori_shape']) == tall.shape[:2]
+
+
+@pytest.mark.slow
+def test_trained_demo_reads_registered_unseen_chars(tmp_path):
+    """A word of kanji outside the demo's training charset and its default (GZSL)
+    dictionary is read once its characters are registered with --chars (no retraining).
+
+    The word is rendered in three Noto Sans CJK faces (JP, KR, SC), horizontally, dark on
+    light; at least two of the three renderings must be read exactly. Without registration
+    the characters cannot be output at all.
+    """
+    checkpoint = os.environ.get('WNA_DEMO_CHECKPOINT',
+                                osp.join(ROOT, 'demo_output', 'checkpoint.pth'))
+    if not osp.isfile(checkpoint):
+        pytest.skip(f'no trained demo checkpoint at {checkpoint} (run tools/demo.py or set '
+                    'WNA_DEMO_CHECKPOINT)')
+    model_cfg = Config.fromfile(DEMO_CONFIG).model
+    dict_paths = [p if osp.isabs(p) else osp.join(ROOT, p)
+                  for p in (model_cfg.default_charset, model_cfg.train_charset)]
+    if not all(osp.exists(p) for p in dict_paths):
+        pytest.skip(f'demo dictionaries {dict_paths} are missing (run tools/make_demo_data.py '
+                    'or set WNA_DEMO_DATA)')
+    default, train = (load_charset(p) for p in dict_paths)
+    candidates = '峠畑込働枠塀匂凪榊躾辻鰯鱈栃笹雫'
+    word = ''.join([c for c in candidates if c not in default and c not in train][:3])
+    assert len(word) == 3, 'the candidate kanji are in the demo dictionaries'
+    folder = tmp_path / 'crops'
+    folder.mkdir()
+    for face in (0, 1, 2):
+        write_image(folder / f'face{face}.png', render_text(word, size=32, face=face))
+
+    def read(*extra: str) -> list[str]:
+        out = tmp_path / 'p.jsonl'
+        argv = [DEMO_CONFIG, checkpoint, str(folder), '--out', str(out), '--device', 'cpu',
+                '--dict', dict_paths[0], *extra]
+        assert infer.main(argv) == 0
+        return [r['text'] for r in read_jsonl(out)]
+
+    unregistered = read()
+    assert not any(c in text for text in unregistered for c in word), unregistered
+    registered = read('--chars', word, '--font', str(default_font_path()))
+    assert sum(text == word for text in registered) >= 2, (word, registered)
