@@ -26,6 +26,7 @@ from projects.wna.charset import (  # noqa: E402
     split_graphemes,
 )
 from projects.wna.charset.render import describe_char  # noqa: E402
+from projects.wna.engine.runner_setup import add_font_args  # noqa: E402
 
 MAX_LISTED = 20
 
@@ -41,10 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         'UTF-8 files with one character per line')
     source.add_argument('--from-vismeta', metavar='PATH', help='convert an upstream vismeta.pt '
                         '(or a folder holding one) instead of rendering')
-    parser.add_argument('--font', help='TTF/OTF/TTC font file (default: Noto Sans CJK from the '
-                        'noto-cjk-sans-otc package)')
-    parser.add_argument('--face-index', type=int, default=0,
-                        help='face inside a font collection (default 0 = Noto Sans CJK JP)')
+    add_font_args(parser)
     parser.add_argument('--case-sensitive', action='store_true',
                         help='keep upper- and lower-case letters as separate labels')
     parser.add_argument('--out', required=True, help='output charset file (.npz)')

@@ -66,6 +66,7 @@ from projects.wna.apis import (  # noqa: E402
 )
 from projects.wna.charset import GlyphCharset, default_font_path  # noqa: E402
 from projects.wna.charset.render import describe_char  # noqa: E402
+from projects.wna.engine.runner_setup import add_font_args  # noqa: E402
 from projects.wna.visualization import draw_prediction_panel  # noqa: E402
 
 MAX_LISTED = 20
@@ -101,10 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument('--chars-file', '--char-file', dest='chars_file', metavar='FILE',
                        help='characters to register: comma-separated UTF-8 files with one '
                        'character per line and/or shipped list names (e.g. hiragana)')
-    group.add_argument('--font', help='font to render registered characters with (default: '
-                       'Noto Sans CJK from the noto-cjk-sans-otc package)')
-    group.add_argument('--face-index', type=int, default=0,
-                       help='face inside a font collection (default 0 = Noto Sans CJK JP)')
+    add_font_args(group)
     group.add_argument('--chars-only', action='store_true',
                        help='read with the registered characters alone instead of extending '
                        'the dictionary with them')

@@ -50,6 +50,15 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_font_args(parser) -> None:
+    """``--font`` / ``--face-index``: the font glyphs are rendered with (tools that build
+    dictionaries); ``parser`` may be an argument group."""
+    parser.add_argument('--font', help='TTF/OTF/TTC font file (default: Noto Sans CJK from the '
+                        'noto-cjk-sans-otc package)')
+    parser.add_argument('--face-index', type=int, default=0,
+                        help='face inside a font collection (default 0 = Noto Sans CJK JP)')
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config of a runner tool's arguments (see :func:`add_runner_args`), with the
     local rank exported and, for CPU-only distributed runs, the gloo group created."""
