@@ -81,3 +81,20 @@ def test_deterministic_and_no_silent_overwrite(tmp_path, demo):
     assert read_records(tmp_path / 'a' / 'train_NG') == read_records(tmp_path / 'b' / 'train_NG')
     assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args]) == 1
     assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args, '--overwrite']) == 0
+
+
+@pytest.mark.parametrize('vertical', [False, True])
+def test_clean_crops_are_plain_black_and_white(vertical):
+    fonts = make_demo_data.FontBank(make_demo_data.default_font_path())
+    rng = np.random.default_rng(3)
+    polarities = set()
+    for _ in range(6):
+        img = make_demo_data.render_crop(rng, fonts, '大字ab', vertical, clean=True)
+        assert img.dtype == np.uint8 and img.ndim == 3 and (img.shape[0] > img.shape[1]) == vertical
+        assert (img[..., 0] == img[..., 1]).all() and (img[..., 1] == img[..., 2]).all()
+        corners = {int(img[0, 0, 0]), int(img[-1, -1, 0])}
+        assert len(corners) == 1 and corners <= {0, 255}  # plain background
+        polarities |= corners
+        ink = img[..., 0] != next(iter(corners))
+        assert 0.02 < ink.mean() < 0.6
+    assert polarities == {0, 255}  # both black on white and white on black

@@ -9,6 +9,9 @@ aspect-ratio buckets (W/H in [2, 9999], [0.5, 2], [-100, 0.5]) are populated. Wo
 from the ``wordfreq`` lists; crops are rendered with the faces of the Noto Sans CJK
 collection in varied sizes, colours and backgrounds (plain, gradient, noise) with slight
 rotation, shadow, blur and noise, and stored as PNG bytes encoded from BGR, as upstream.
+A share of the training crops (``--clean-share``, 0.3) is plain: the dictionaries' glyph
+face, black on white or white on black, without effects; on the CPU demo this raised the
+GZSL length accuracy after 1000 iterations from 0.32 to 0.46-0.53 (two runs).
 
 Output layout (``--out``, default ``data/wna_demo``)::
 
@@ -57,6 +60,8 @@ TRAIN_PER_SIZE = 4000
 TEST_PER_SIZE = 600
 NUM_FACES = 10  # Noto Sans CJK: JP KR SC TC HK and their Mono variants
 TEXT_SIZES = (22, 25, 28, 31, 34)  # font sizes in pixels
+#: Share of plain training crops (see ``render_crop``).
+CLEAN_SHARE = 0.3
 #: Characters drawn turned by 90 degrees in vertical lines (as vertical typesetting does).
 TURN_IN_VERTICAL = frozenset('ー〜～')
 
@@ -241,15 +246,24 @@ def background(rng: np.random.Generator, h: int, w: int, colour: np.ndarray) -> 
 
 
 def render_crop(rng: np.random.Generator, fonts: FontBank, text: str,
-                vertical: bool) -> np.ndarray:
-    """A synthetic scene-text crop of ``text``: uint8 BGR ``[H, W, 3]``."""
+                vertical: bool, clean: bool = False) -> np.ndarray:
+    """A synthetic scene-text crop of ``text``: uint8 BGR ``[H, W, 3]``.
+
+    ``clean`` crops are plain: the glyph dictionaries' face, black on white or white on
+    black, upright, without shadow, blur or noise (they bridge glyphs and scene text).
+    """
     size = int(rng.choice(TEXT_SIZES))
-    font = fonts.get(int(rng.integers(NUM_FACES)), size)
+    font = fonts.get(0 if clean else int(rng.integers(NUM_FACES)), size)
     mask = vertical_mask(text, font, size, rng) if vertical else draw_mask(text, font)
-    mask = rotate_mask(mask, float(np.clip(rng.normal(0, 1.5), -4, 4)))
+    if not clean:
+        mask = rotate_mask(mask, float(np.clip(rng.normal(0, 1.5), -4, 4)))
     pads = (rng.uniform(0.08, 0.35, 4) * size).astype(int) + 1  # top, bottom, left, right
     mask = np.pad(mask, ((pads[0], pads[1]), (pads[2], pads[3]))).astype(np.float32) / 255
     h, w = mask.shape
+    if clean:
+        ink = 255.0 * (rng.random() < 0.5)
+        return np.repeat(((255 - ink) * (1 - mask) + ink * mask)[..., None], 3,
+                         axis=2).round().astype(np.uint8)
     bg_colour = rng.integers(0, 256, 3)
     fg_colour = rng.integers(0, 256, 3)
     for _ in range(20):
@@ -274,11 +288,16 @@ def render_crop(rng: np.random.Generator, fonts: FontBank, text: str,
 # ---------------------------------------------------------------------------------- driver
 def generate(rng: np.random.Generator, vocab: Vocabulary, fonts: FontBank, count: int,
              line_fn: Callable[[np.random.Generator, Vocabulary], tuple[str, bool]],
-             stats: Counter, progress: tqdm) -> Iterator[tuple[bytes, str]]:
-    """``count`` (PNG bytes, label) records; ``stats`` counts buckets and orientations."""
+             stats: Counter, progress: tqdm,
+             clean_share: float = 0.0) -> Iterator[tuple[bytes, str]]:
+    """``count`` (PNG bytes, label) records, a ``clean_share`` of them clean renders;
+    ``stats`` counts buckets, orientations and clean crops."""
     for _ in range(count):
         text, vertical = line_fn(rng, vocab)
-        image = render_crop(rng, fonts, text, vertical)
+        clean = clean_share > 0 and bool(rng.random() < clean_share)
+        if clean:
+            stats['clean'] += 1
+        image = render_crop(rng, fonts, text, vertical, clean)
         ok, png = cv2.imencode('.png', image)
         if not ok:
             raise RuntimeError(f'PNG encoding failed for {text!r}')
@@ -298,12 +317,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         'test crops per unit (default 1)')
     parser.add_argument('--train-chinese', type=int, default=400,
                         help='number of Chinese training characters (default 400)')
+    parser.add_argument('--clean-share', type=float, default=CLEAN_SHARE,
+                        help='share of plain training crops (glyph face, black/white, no '
+                        f'effects; default {CLEAN_SHARE})')
     parser.add_argument('--font', help='font collection (default: Noto Sans CJK TTC)')
     parser.add_argument('--overwrite', action='store_true',
                         help='replace train_NG/, test_jpn_hv/ and dicts/ if they exist')
     args = parser.parse_args(argv)
     if args.size <= 0:
         parser.error('--size must be positive')
+    if not 0 <= args.clean_share <= 1:
+        parser.error('--clean-share must be in [0, 1]')
     return args
 
 
@@ -327,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     with tqdm(total=num_train + num_test, desc='rendering crops', unit='img') as progress:
         write_lmdb(paths['train_NG'],
                    generate(np.random.default_rng([args.seed, 0]), vocab, fonts, num_train,
-                            train_line, stats['train'], progress))
+                            train_line, stats['train'], progress, args.clean_share))
         write_lmdb(paths['test_jpn_hv'],
                    generate(np.random.default_rng([args.seed, 1]), vocab, fonts, num_test,
                             japanese_line, stats['test'], progress))

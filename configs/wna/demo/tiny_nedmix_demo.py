@@ -5,7 +5,7 @@
 # checkpointed every 250 iterations, on the demo data of tools/make_demo_data.py (set
 # WNA_DEMO_DATA). Shallow-and-wider optimises much faster than the paper's depth at a
 # width / 8 of the same cost (a glyph-matching probe: 73% vs 6% after 150 steps), and the
-# smaller prototype budget halves the glyph-encoding cost of a step. About 0.8 s an
+# smaller prototype budget halves the glyph-encoding cost of a step. About 0.5-0.8 s an
 # iteration on 2 idle CPU cores; numbers are not comparable to the paper's.
 _base_ = [
     '../_base_/default_runtime.py',
