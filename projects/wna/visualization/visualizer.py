@@ -56,8 +56,12 @@ class WnATextRecogVisualizer(TextRecogLocalVisualizer):
                        wait_time: float = 0,
                        pred_score_thr: float | None = None,
                        out_file: str | None = None,
-                       step: int = 0) -> None:
-        """Draw a sample; show it, add it to the vis backends, and/or write ``out_file``."""
+                       step: int = 0) -> np.ndarray:
+        """Draw a sample; show it, add it to the vis backends, and/or write ``out_file``.
+
+        Returns the drawn RGB panel (also kept as the visualizer's current image), as
+        MMOCR's visualizers do, so that ``return_vis=True`` in the inferencers works.
+        """
         panel = self.draw_sample(image, data_sample, draw_gt, draw_pred)
         if show:
             self.show(panel, win_name=name, wait_time=wait_time)
@@ -65,3 +69,5 @@ class WnATextRecogVisualizer(TextRecogLocalVisualizer):
             self.add_image(name, panel, step)
         if out_file is not None:
             mmcv.imwrite(panel[..., ::-1], out_file)
+        self.set_image(panel)
+        return self.get_image()
