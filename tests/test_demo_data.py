@@ -70,6 +70,15 @@ def test_test_set_and_dicts(demo):
     meta = json.loads((demo / 'meta.json').read_text(encoding='utf-8'))
     assert meta['train']['records'] == 200 and meta['test']['records'] == 30
     assert meta['dicts']['gzsl']['chars'] == len(dicts['gzsl'])
+    # defaults: 90 % plain training crops, half of the test crops plain
+    assert 160 <= meta['train']['clean'] <= 200 and 8 <= meta['test']['clean'] <= 22, meta
+
+
+def test_default_charset_is_small():
+    args = make_demo_data.parse_args([])
+    assert args.train_chinese == 60 and args.clean_share == 0.9 and args.test_clean_share == 0.5
+    with pytest.raises(SystemExit):
+        make_demo_data.parse_args(['--test-clean-share', '1.5'])
 
 
 def test_deterministic_and_no_silent_overwrite(tmp_path, demo):

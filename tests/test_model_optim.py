@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.optim import build_optim_wrapper
+from mmengine.optim import MultiStepLR, build_optim_wrapper
 from mmengine.runner import Runner
 from test_model_support import (
     CONFIGS,
@@ -86,6 +87,33 @@ def test_explicit_groups_and_fallback_groups():
     model = TwoModules()
     groups = module_param_groups(model, ['big.weight_holder', 'small'])
     assert [g['name'] for g in groups] == ['small', 'big']
+
+
+def test_lr_mult_scales_named_groups_and_schedulers_keep_the_ratio():
+    model = TwoModules()
+    cfg = dict(type='GroupClipOptimWrapper', constructor='ModuleGroupsOptimWrapperConstructor',
+               optimizer=dict(type='Adam', lr=1e-3), paramwise_cfg=dict(lr_mult=dict(small=30)))
+    wrapper = build_optim_wrapper(model, cfg)
+    lrs = {g['name']: g['lr'] for g in wrapper.optimizer.param_groups}
+    assert lrs == {'big': 1e-3, 'small': pytest.approx(3e-2)}
+    scheduler = MultiStepLR(wrapper, milestones=[1], gamma=0.1, by_epoch=False)
+    wrapper.step()
+    scheduler.step()
+    lrs = {g['name']: g['lr'] for g in wrapper.optimizer.param_groups}
+    assert lrs == {'big': pytest.approx(1e-4), 'small': pytest.approx(3e-3)}
+    with pytest.raises(ValueError, match='tiny'):
+        build_optim_wrapper(model, dict(cfg, paramwise_cfg=dict(lr_mult=dict(tiny=2))))
+
+
+def test_demo_config_speeds_up_only_the_rejection_threshold():
+    """The single scalar tau would move at most ~lr per Adam step; the demo scales it."""
+    model = build_model(DEMO_CONFIG)
+    cfg = Config.fromfile(DEMO_CONFIG).optim_wrapper
+    wrapper = build_optim_wrapper(model, cfg)
+    faster = [g for g in wrapper.optimizer.param_groups if g['lr'] != 1e-3]
+    assert [g['name'] for g in faster] == ['classifier']
+    assert faster[0]['params'] == [model.classifier.tau]
+    assert faster[0]['lr'] == pytest.approx(3e-2)
 
 
 def test_training_run_through_the_mmengine_runner(tmp_path):

@@ -38,7 +38,8 @@ class ModuleGroupsOptimWrapperConstructor:
     The groups are the module paths in ``paramwise_cfg['groups']`` if given, else those
     returned by the model's ``clip_groups()`` method (``WnARecognizer`` names upstream's
     modules), else one group per top-level child. All groups share the optimiser's
-    settings.
+    settings, except that ``paramwise_cfg['lr_mult']`` (``{group: factor}``) scales the
+    learning rate of named groups; parameter schedulers then scale every group's own rate.
 
     Config::
 
@@ -46,7 +47,8 @@ class ModuleGroupsOptimWrapperConstructor:
             type='GroupClipOptimWrapper',
             constructor='ModuleGroupsOptimWrapperConstructor',
             optimizer=dict(type='Adadelta', lr=0.1, rho=0.9, eps=1e-6, weight_decay=5e-4),
-            clip_grad=dict(max_norm=20, norm_type=2))
+            clip_grad=dict(max_norm=20, norm_type=2),
+            paramwise_cfg=dict(lr_mult=dict(classifier=30.0)))  # optional
     """
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: dict | None = None) -> None:
@@ -56,6 +58,7 @@ class ModuleGroupsOptimWrapperConstructor:
         self.optimizer_cfg = dict(self.optim_wrapper_cfg.pop('optimizer'))
         paramwise_cfg = dict(paramwise_cfg or {})
         self.groups = paramwise_cfg.pop('groups', None)
+        self.lr_mult = {str(k): float(v) for k, v in paramwise_cfg.pop('lr_mult', {}).items()}
         if paramwise_cfg:
             raise ValueError(f'unsupported paramwise_cfg keys: {sorted(paramwise_cfg)}')
 
@@ -67,8 +70,18 @@ class ModuleGroupsOptimWrapperConstructor:
             prefixes = list(model.clip_groups())
         else:
             prefixes = [name for name, _ in model.named_children()]
-        optimizer = OPTIMIZERS.build(
-            dict(self.optimizer_cfg, params=module_param_groups(model, prefixes)))
+        groups = module_param_groups(model, prefixes)
+        unknown = set(self.lr_mult) - {g['name'] for g in groups}
+        if unknown:
+            raise ValueError(f'lr_mult names groups without trainable parameters or not '
+                             f'in the grouping: {sorted(unknown)}')
+        if self.lr_mult:
+            if 'lr' not in self.optimizer_cfg:
+                raise KeyError('lr_mult needs an explicit optimizer lr')
+            for group in groups:
+                if group['name'] in self.lr_mult:
+                    group['lr'] = self.optimizer_cfg['lr'] * self.lr_mult[group['name']]
+        optimizer = OPTIMIZERS.build(dict(self.optimizer_cfg, params=groups))
         wrapper_cfg = dict(self.optim_wrapper_cfg)
         wrapper_cfg.setdefault('type', 'GroupClipOptimWrapper')
         return OPTIM_WRAPPERS.build(wrapper_cfg, default_args=dict(optimizer=optimizer))
