@@ -76,7 +76,7 @@ def test_test_set_and_dicts(demo):
 
 def test_default_charset_is_small():
     args = make_demo_data.parse_args([])
-    assert args.train_chinese == 60 and args.clean_share == 0.9 and args.test_clean_share == 0.5
+    assert args.train_chinese == 100 and args.clean_share == 0.9 and args.test_clean_share == 0.5
     with pytest.raises(SystemExit):
         make_demo_data.parse_args(['--test-clean-share', '1.5'])
 

@@ -292,14 +292,15 @@ def test_mmocr_text_rec_inferencer(model_files, tmp_path):
 @pytest.mark.slow
 def test_trained_demo_reads_registered_unseen_chars(tmp_path, monkeypatch):
     """A word of kanji outside the demo's training charset and its default (GZSL)
-    dictionary is read once its characters are registered with --chars (no retraining).
+    dictionary is read once its characters are registered with --chars into the training
+    dictionary (no retraining).
 
     The word is rendered in three Noto Sans CJK faces (JP, KR, SC), horizontally, dark on
     light; at least two of the three renderings must be read exactly. Without registration
     the characters cannot be output at all.
 
     The checkpoint is ``$WNA_DEMO_CHECKPOINT`` or ``demo_output/checkpoint.pth``; when
-    neither exists, the test runs the main job (``tools/demo.py``, 10-15 CPU minutes)
+    neither exists, the test runs the main job (``tools/demo.py``, about 15 CPU minutes)
     into its temporary folder and uses that checkpoint.
     """
     checkpoint = os.environ.get('WNA_DEMO_CHECKPOINT',
@@ -328,7 +329,7 @@ def test_trained_demo_reads_registered_unseen_chars(tmp_path, monkeypatch):
     def read(*extra: str) -> list[str]:
         out = tmp_path / 'p.jsonl'
         argv = [DEMO_CONFIG, checkpoint, str(folder), '--out', str(out), '--device', 'cpu',
-                '--dict', dict_paths[0], *extra]
+                '--dict', dict_paths[1], *extra]
         assert infer.main(argv) == 0
         return [r['text'] for r in read_jsonl(out)]
 
