@@ -318,6 +318,7 @@ def test_trained_demo_reads_registered_unseen_chars(tmp_path, monkeypatch):
         pytest.skip(f'demo dictionaries {dict_paths} are missing (run tools/make_demo_data.py '
                     'or set WNA_DEMO_DATA)')
     default, train = (load_charset(p) for p in dict_paths)
+    train_dict_path = dict_paths[1]
     candidates = '峠畑込働枠塀匂凪榊躾辻鰯鱈栃笹雫'
     word = ''.join([c for c in candidates if c not in default and c not in train][:3])
     assert len(word) == 3, 'the candidate kanji are in the demo dictionaries'
@@ -329,7 +330,7 @@ def test_trained_demo_reads_registered_unseen_chars(tmp_path, monkeypatch):
     def read(*extra: str) -> list[str]:
         out = tmp_path / 'p.jsonl'
         argv = [DEMO_CONFIG, checkpoint, str(folder), '--out', str(out), '--device', 'cpu',
-                '--dict', dict_paths[1], *extra]
+                '--dict', train_dict_path, *extra]
         assert infer.main(argv) == 0
         return [r['text'] for r in read_jsonl(out)]
 
