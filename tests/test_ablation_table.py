@@ -2,10 +2,14 @@
 import json
 
 import pytest
+from conftest import load_tool
 from mmengine.config import Config
 
-from projects.wna.engine.ablation_tags import VARIANT_TAGS, macro_name, metric_tag, upstream_tag
-from tools import ablation, ablation_table
+from projects.wna.analysis.ablation_runs import ablation_config
+from projects.wna.analysis.ablation_tags import VARIANT_TAGS, macro_name, metric_tag, upstream_tag
+
+ablation = load_tool('ablation')
+ablation_table = load_tool('ablation_table')
 
 
 def write_log(path, rows):
@@ -108,12 +112,12 @@ def test_missing_path_is_an_error(tmp_path):
 def test_ablation_config_adds_variant_and_hook(tmp_path):
     config = tmp_path / 'r3_s.py'
     config.write_text("custom_hooks = [dict(type='WnAFPSHook')]\nmodel = dict(type='M')\n")
-    path = ablation.ablation_config(str(config), str(tmp_path), {'model.type': 'N'})
+    path = ablation_config(str(config), str(tmp_path), {'model.type': 'N'})
     assert path == str(tmp_path / 'ablation_r3_s.py')
     dumped = Config.fromfile(path)
     assert dumped.variant == 'r3_s' and dumped.model.type == 'N'
     assert [h['type'] for h in dumped.custom_hooks] == ['WnAFPSHook', 'WnAAblationHook']
-    again = Config.fromfile(ablation.ablation_config(path, str(tmp_path / 'x'), None))
+    again = Config.fromfile(ablation_config(path, str(tmp_path / 'x'), None))
     assert [h['type'] for h in again.custom_hooks] == ['WnAFPSHook', 'WnAAblationHook']
     assert again.variant == 'r3_s'
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import DEMO_CONFIG, load_tool
 
+from projects.wna.analysis.benchmark import synthetic_charset
+from projects.wna.analysis.benchmark.inputs import bucketed_batch
 from projects.wna.charset import GlyphCharset
 from projects.wna.datasets.lmdb_io import write_lmdb
-from projects.wna.engine.benchmark import synthetic_charset
-from projects.wna.engine.benchmark.inputs import bucketed_batch
-from tools import benchmark
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEMO_CONFIG = os.path.join(ROOT, 'configs', 'wna', 'demo', 'tiny_nedmix_demo.py')
+benchmark = load_tool('benchmark')
 CHARS = list('abcdefABCDEF0123') + [chr(0x4E00 + i) for i in range(40)]
 #: (H, W, text): hori (W/H >= 2), rect, vert (W/H <= 0.5) crops.
 RECORDS = [(24, 90, 'abc一'), (30, 70, 'dE'), (20, 120, '一二三四五'), (32, 32, 'f'),

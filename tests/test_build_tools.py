@@ -5,6 +5,7 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
+from conftest import load_tool
 
 from projects.wna.charset import (
     GlyphCharset,
@@ -16,7 +17,9 @@ from projects.wna.charset import (
 )
 from projects.wna.charset.modes import group_table
 from projects.wna.datasets.lmdb_io import write_lmdb
-from tools import build_charset, build_dicts
+
+build_charset = load_tool('build_charset')
+build_dicts = load_tool('build_dicts')
 
 DEJAVU = os.path.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
 TRAIN_CHINESE = ['日', '本', '大', '学', '人']

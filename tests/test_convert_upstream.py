@@ -1,5 +1,5 @@
 """Upstream weight conversion (tools/convert_upstream.py on top of
-projects.wna.engine.upstream_convert): the name table against names taken literally from
+projects.wna.convert): the name table against names taken literally from
 upstream's code, the placement of every tensor, the strict errors, and a converted
 checkpoint that reproduces the model it was made from."""
 from __future__ import annotations
@@ -8,10 +8,10 @@ import os
 
 import pytest
 import torch
+from conftest import CONFIGS, NARROW_CONFIG, load_tool, make_batch, make_charset
 from mmengine.runner import load_checkpoint
-from test_model_support import CONFIGS, NARROW_CONFIG, make_batch, make_charset
 
-from projects.wna.engine.upstream_convert import (
+from projects.wna.convert import (
     IGNORED_TENSORS,
     UpstreamConversionError,
     build_model,
@@ -21,7 +21,8 @@ from projects.wna.engine.upstream_convert import (
     parameter_free_modules,
     upstream_layout,
 )
-from tools import convert_upstream as convert_tool
+
+convert_tool = load_tool('convert_upstream')
 
 EXPERTS = ('hori_', 'vert_', 'rect_')
 
@@ -199,9 +200,9 @@ def run_eval(model, charset):
         tensors = [raw['route_logits'], raw['chosen']]
         for idx, out in raw['experts'].values():
             tensors += [torch.tensor(idx), out.feat, out.att, out.len_logits]
-        model.default_charset = charset
         preds = [(ds.pred_text.item, ds.pred_text.score, ds.pred_route.probs)
-                 for ds in model.predict(**model.data_preprocessor(make_batch(), False))]
+                 for ds in model.predict(**model.data_preprocessor(make_batch(), False),
+                                         charset=charset)]
     return tensors, preds
 
 

@@ -5,11 +5,15 @@ from collections import Counter
 import cv2
 import numpy as np
 import pytest
+from conftest import load_tool
 
-from projects.wna.charset import GlyphCharset, split_graphemes
+from projects.wna.charset import GlyphCharset, default_font_path, split_graphemes
 from projects.wna.charset.modes import is_han, is_kana
+from projects.wna.datasets import buckets_of
 from projects.wna.datasets.lmdb_io import open_lmdb_readonly, read_labels
-from tools import make_demo_data
+from projects.wna.datasets.synthesis import FontBank, render_crop
+
+make_demo_data = load_tool('make_demo_data')
 
 
 def read_records(path):
@@ -27,7 +31,7 @@ def buckets(png):
     assert png[:8] == b'\x89PNG\r\n\x1a\n'
     image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     assert image.ndim == 3 and min(image.shape[:2]) >= 8 and max(image.shape[:2]) >= 14
-    return make_demo_data.buckets_of(image.shape[1], image.shape[0])
+    return buckets_of(image.shape[1], image.shape[0])
 
 
 @pytest.fixture(scope='module')
@@ -94,11 +98,11 @@ def test_deterministic_and_no_silent_overwrite(tmp_path, demo):
 
 @pytest.mark.parametrize('vertical', [False, True])
 def test_clean_crops_are_plain_black_and_white(vertical):
-    fonts = make_demo_data.FontBank(make_demo_data.default_font_path())
+    fonts = FontBank(default_font_path())
     rng = np.random.default_rng(3)
     polarities = set()
     for _ in range(6):
-        img = make_demo_data.render_crop(rng, fonts, '大字ab', vertical, clean=True)
+        img = render_crop(rng, fonts, '大字ab', vertical, clean=True)
         assert img.dtype == np.uint8 and img.ndim == 3 and (img.shape[0] > img.shape[1]) == vertical
         assert (img[..., 0] == img[..., 1]).all() and (img[..., 1] == img[..., 2]).all()
         corners = {int(img[0, 0, 0]), int(img[-1, -1, 0])}

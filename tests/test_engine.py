@@ -7,15 +7,17 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from conftest import DEMO_CONFIG, build_model, make_charset
 from mmengine.config import Config
-from test_model_support import DEMO_CONFIG, build_model, make_charset
 
 import projects.wna  # noqa: F401  (registers everything)
 from projects.wna.charset.render import default_font_path
-from projects.wna.engine.prototype_warmup_hook import PrototypeWarmupHook, dataset_dict_paths
-from projects.wna.engine.report import format_metrics_table, save_metrics_json
-from projects.wna.engine.runner_setup import load_config
-from tools.train import enable_amp
+from projects.wna.engine.hooks.prototype_warmup_hook import (
+    WnAPrototypeWarmupHook,
+    dataset_dict_paths,
+)
+from projects.wna.engine.runner_setup import enable_amp, load_config
+from projects.wna.evaluation.report import format_metrics_table, save_metrics_json
 
 
 def test_load_config_work_dir_and_cpu_backend(tmp_path):
@@ -32,13 +34,13 @@ def test_amp_switch_keeps_per_group_clipping():
     from mmengine.optim import AmpOptimWrapper
     from mmocr.registry import OPTIM_WRAPPERS
 
-    from projects.wna.engine.optim import GroupClipAmpOptimWrapper, PerGroupClipMixin
+    from projects.wna.engine.optim import PerGroupClipMixin, WnAGroupClipAmpOptimWrapper
     cfg = Config.fromfile(DEMO_CONFIG)
     enable_amp(cfg)
-    assert cfg.optim_wrapper.type == 'GroupClipAmpOptimWrapper'
+    assert cfg.optim_wrapper.type == 'WnAGroupClipAmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     wrapper = OPTIM_WRAPPERS.get(cfg.optim_wrapper.type)
-    assert wrapper is GroupClipAmpOptimWrapper
+    assert wrapper is WnAGroupClipAmpOptimWrapper
     assert issubclass(wrapper, AmpOptimWrapper) and issubclass(wrapper, PerGroupClipMixin)
     cfg.optim_wrapper.type = 'SomeOtherWrapper'
     with pytest.raises(ValueError, match='no AMP counterpart'):
@@ -69,7 +71,7 @@ def test_prototype_warmup_hook_caches_every_test_dictionary(tmp_path):
     model = build_model(DEMO_CONFIG)
     model.train()
     runner = SimpleNamespace(model=model, test_dataloader=SimpleNamespace(dataset=concat))
-    PrototypeWarmupHook().before_test_epoch(runner)
+    WnAPrototypeWarmupHook().before_test_epoch(runner)
     assert not model.training
     for path in paths:
         cached = model.prototypes_for(path)

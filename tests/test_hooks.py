@@ -16,12 +16,12 @@ from mmocr.structures import TextRecogDataSample
 
 from projects.wna.charset import GlyphCharset
 from projects.wna.engine.hooks import WnAFPSHook
-from projects.wna.engine.hooks.ablation_hook import (
+from projects.wna.evaluation.ablation_log import (
     append_lines,
     checkpoint_iteration,
     config_variant,
 )
-from projects.wna.engine.report import group_metrics_by_test
+from projects.wna.evaluation.report import group_metrics_by_test
 
 SLEEP = 0.02  # seconds per sample spent in the fake model
 

@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
+from conftest import DEMO_CONFIG, ROOT, load_tool
 from mmengine.config import Config
 from PIL import Image, ImageDraw, ImageFont
 
@@ -28,10 +29,8 @@ from projects.wna.charset import (
     split_graphemes,
 )
 from projects.wna.datasets.lmdb_io import write_lmdb
-from tools import infer
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(ROOT, 'configs', 'wna', 'demo', 'tiny_nedmix_demo.py')
+infer = load_tool('infer')
 DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
 EXPERTS = ('hori', 'vert', 'rect')
 BASE_CHARS = list('abcdeABC一二三口日月')
@@ -259,7 +258,7 @@ def test_config_test_pipelines_serve_inference(config):
     assert packed['inputs']['img'].shape == (3, *image.shape[:2])
     assert packed['inputs']['thumb'].shape == (3, 32, 32)
     assert 'gt_text' not in packed['data_samples']
-    # RGB from here on: BGRToRGB follows the loader
+    # RGB from here on: WnABGRToRGB follows the loader
     assert (packed['inputs']['img'].numpy().transpose(1, 2, 0) == image[..., ::-1]).all()
 
 

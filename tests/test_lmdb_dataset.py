@@ -9,20 +9,11 @@ import cv2
 import lmdb
 import numpy as np
 import pytest
+from conftest import encode_png
 from PIL import Image
 
 import projects.wna.datasets.lmdb_dataset as lmdb_dataset
 from projects.wna.datasets import WnALMDBDataset, write_lmdb
-
-
-def encode_png(w: int, h: int, seed: int = 0, dtype=np.uint8, channels: int = 3) -> bytes:
-    """PNG bytes of a random BGR (or grey / 16-bit) image of size ``w`` x ``h``."""
-    rng = np.random.default_rng(seed)
-    shape = (h, w) if channels == 1 else (h, w, channels)
-    img = rng.integers(0, np.iinfo(dtype).max, shape, dtype=dtype, endpoint=True)
-    ok, buf = cv2.imencode('.png', img)
-    assert ok
-    return buf.tobytes()
 
 
 def pil_png(img: Image.Image) -> bytes:

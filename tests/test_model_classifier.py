@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import torch
-from test_model_support import make_charset
+from conftest import make_charset
 
-from projects.wna.models import LabelSpace, OpenSetClassifier, PrototypeSampler, greedy_decode
-from projects.wna.models.classifier import max_merge
+from projects.wna.engine.hooks import WnAPrototypeSamplerStepHook
+from projects.wna.models import (
+    LabelSpace,
+    WnAOpenSetClassifier,
+    WnAPrototypeSampler,
+    greedy_decode,
+)
+from projects.wna.models.heads.classifier import max_merge
 
 
 def test_max_merge_takes_the_best_prototype_per_label():
@@ -18,7 +25,7 @@ def test_max_merge_takes_the_best_prototype_per_label():
 
 
 def test_classifier_dot_products_max_merge_and_unk_logit():
-    clf = OpenSetClassifier(tau_init=0.5)
+    clf = WnAOpenSetClassifier(tau_init=0.5)
     protos = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])  # unit norm
     labels = torch.tensor([0, 1, 0])  # prototypes 0 and 2 are case variants
     feats = torch.tensor([[3.0, 4.0], [0.0, -2.0]])
@@ -58,7 +65,7 @@ def test_label_space_merges_case_clusters_and_prints_masters():
 
 def test_sampler_keeps_at_most_80_percent_as_whole_clusters():
     cs = make_charset()
-    sampler = PrototypeSampler(capacity=256, seed=3)
+    sampler = WnAPrototypeSampler(capacity=256, seed=3)
     texts = ['abcde', '一二三四五', 'f0', 'x']  # 13 distinct clusters, 'x' unknown
     space = sampler.sample(texts, cs)
     in_space = {cs.chars[i] for i in space.char_index}
@@ -82,9 +89,9 @@ def test_sampler_capacity_is_255_prototypes():
     chars = [chr(0x4E00 + i) for i in range(400)]
     cs = make_charset(chars)
     texts = [''.join(chars[i:i + 20]) for i in range(0, 400, 20)]  # all 400 in the batch
-    space = PrototypeSampler(seed=0).sample(texts, cs)
+    space = WnAPrototypeSampler(seed=0).sample(texts, cs)
     assert len(space.char_index) == 255  # budget min(255, 320) = 255, no room for negatives
-    space = PrototypeSampler(seed=0).sample(texts[:5], cs)  # 100 chars: keep 80
+    space = WnAPrototypeSampler(seed=0).sample(texts[:5], cs)  # 100 chars: keep 80
     kept = len(set(''.join(texts[:5])) & {cs.chars[i] for i in space.char_index})
     assert kept == 80 and len(space.char_index) == 255
 
@@ -92,20 +99,34 @@ def test_sampler_capacity_is_255_prototypes():
 def test_sampler_seed_comes_from_the_global_rng_without_seed():
     cs = make_charset()
     random.seed(5)
-    a = PrototypeSampler().sample(['abcdef0123'], cs).char_index
+    a = WnAPrototypeSampler().sample(['abcdef0123'], cs).char_index
     random.seed(5)
-    b = PrototypeSampler().sample(['abcdef0123'], cs).char_index
+    b = WnAPrototypeSampler().sample(['abcdef0123'], cs).char_index
     assert a.tolist() == b.tolist()
 
 
 def test_sampler_draw_depends_only_on_seed_and_step():
     cs = make_charset()
     texts = ['abcdefghij0123456789']
-    stream = PrototypeSampler(seed=7)
+    stream = WnAPrototypeSampler(seed=7)
     for _ in range(3):  # consuming the private stream does not change step draws
         stream.sample(texts, cs)
-    fresh = PrototypeSampler(seed=7)
+    fresh = WnAPrototypeSampler(seed=7)
     assert (stream.sample(texts, cs, step=41).char_index.tolist()
             == fresh.sample(texts, cs, step=41).char_index.tolist())
     draws = {tuple(fresh.sample(texts, cs, step=s).char_index.tolist()) for s in range(5)}
     assert len(draws) == 5
+
+
+def test_step_hook_hands_the_training_iteration_to_the_sampler():
+    cs = make_charset()
+    texts = ['abcdefghij0123456789']
+    model = torch.nn.Module()
+    model.proto_sampler = WnAPrototypeSampler(seed=7)
+    runner = SimpleNamespace(model=model, iter=41)
+    WnAPrototypeSamplerStepHook().before_train_iter(runner, batch_idx=0)
+    assert model.proto_sampler.step == 41
+    assert (model.proto_sampler.sample(texts, cs).char_index.tolist()
+            == WnAPrototypeSampler(seed=7).sample(texts, cs, step=41).char_index.tolist())
+    WnAPrototypeSamplerStepHook().before_train_iter(SimpleNamespace(model=torch.nn.Module(),
+                                                                    iter=3), batch_idx=0)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_model_support import make_sample
+from conftest import make_sample
 
 from projects.wna.models import (
-    Expert,
-    ResNet45,
-    ResNet45Core,
-    SpatialAttentionPool,
-    TemporalFPNCAM,
+    WnAExpert,
+    WnAResNet45,
+    WnAResNet45Core,
+    WnASpatialAttentionPool,
+    WnATemporalFPNCAM,
     decoupled_text_decoder,
     stretch_to_canvas,
 )
@@ -23,12 +23,12 @@ def count(module: torch.nn.Module) -> int:
 
 
 def test_resnet45_core_parameter_counts_match_upstream():
-    assert count(ResNet45Core()) == 28_566_368
-    assert count(ResNet45Core(channels=(64, 64, 128, 256, 512, 512))) == 28_571_328
+    assert count(WnAResNet45Core()) == 28_566_368
+    assert count(WnAResNet45Core(channels=(64, 64, 128, 256, 512, 512))) == 28_571_328
 
 
 def test_resnet45_quirk_shortcuts_and_affine_free_norms():
-    core = ResNet45Core(channels=NARROW)
+    core = WnAResNet45Core(channels=NARROW)
     # every stage's first block has a 1x1 shortcut, the stage-5 one although 64->64 stride 1
     assert [stage[0].shortcut is not None for stage in core.stages] == [True] * 5
     assert core.stages[4][0].shortcut.weight.shape == (64, 64, 1, 1)
@@ -43,14 +43,14 @@ def test_resnet45_quirk_shortcuts_and_affine_free_norms():
     ((64, 64), [(32, 32), (16, 16), (16, 16)]), ((32, 32), [(16, 16), (8, 8), (8, 8)]),
 ])
 def test_resnet45_map_sizes(size, expected):
-    net = ResNet45(channels=NARROW)
+    net = WnAResNet45(channels=NARROW)
     maps = net(torch.randn(2, 3, *size))
     assert [tuple(m.shape[-2:]) for m in maps] == expected
     assert [m.shape[1] for m in maps] == [8, 32, 64] == list(net.out_channels)
 
 
 def test_norm_sets_give_different_statistics_with_shared_weights():
-    core = ResNet45Core(channels=NARROW)
+    core = WnAResNet45Core(channels=NARROW)
     a, b = core.make_norms(), core.make_norms()
     x = torch.randn(3, 3, 32, 32)
     core(x, a)
@@ -61,12 +61,12 @@ def test_norm_sets_give_different_statistics_with_shared_weights():
     b.eval()
     assert not torch.allclose(core(x, a)[-1], core(x, b)[-1])
     with pytest.raises(ValueError, match='does not match'):
-        core(x, ResNet45Core(channels=(4, 8, 16, 32, 64, 32)).make_norms())
+        core(x, WnAResNet45Core(channels=(4, 8, 16, 32, 64, 32)).make_norms())
 
 
 def test_attention_pool_parameters_and_unit_norm():
-    assert count(SpatialAttentionPool()) == 91_521
-    pool = SpatialAttentionPool(in_channels=8, pos_channels=4)
+    assert count(WnASpatialAttentionPool()) == 91_521
+    pool = WnASpatialAttentionPool(in_channels=8, pos_channels=4)
     maps = [torch.randn(5, 8, 16, 16), torch.randn(5, 64, 8, 8)]
     out = pool(maps)
     assert out.shape == (5, 64)
@@ -76,8 +76,8 @@ def test_attention_pool_parameters_and_unit_norm():
 
 
 def test_temporal_branch_parameters_and_round_trip():
-    assert count(TemporalFPNCAM()) == 2_299_840
-    cam = TemporalFPNCAM(in_channels=(12, 36, 68), channels=8)
+    assert count(WnATemporalFPNCAM()) == 2_299_840
+    cam = WnATemporalFPNCAM(in_channels=(12, 36, 68), channels=8)
     for h, w in [(6, 24), (24, 6), (16, 16), (8, 32), (32, 8)]:
         maps = [torch.randn(2, 12, 2 * h, 2 * w), torch.randn(2, 36, h, w),
                 torch.randn(2, 68, h, w)]
@@ -87,11 +87,11 @@ def test_temporal_branch_parameters_and_round_trip():
 
 
 def test_expert_parameters_and_outputs():
-    core = ResNet45Core()
-    expert = Expert('hori', (24, 96), core.arch, core.out_channels)
+    core = WnAResNet45Core()
+    expert = WnAExpert('hori', (24, 96), core.arch, core.out_channels)
     assert count(expert) == 2_361_665
-    core = ResNet45Core(channels=NARROW)
-    expert = Expert('vert', (96, 24), core.arch, core.out_channels, se_channels=4,
+    core = WnAResNet45Core(channels=NARROW)
+    expert = WnAExpert('vert', (96, 24), core.arch, core.out_channels, se_channels=4,
                     cam_channels=8)
     imgs = [make_sample('a', h, w, seed=i)[0] for i, (h, w) in enumerate([(50, 10), (90, 20)])]
     out = expert(imgs, core)
@@ -101,8 +101,8 @@ def test_expert_parameters_and_outputs():
 
 
 def test_temporal_branch_is_detached_from_the_backbone():
-    core = ResNet45Core(channels=NARROW)
-    expert = Expert('rect', (64, 64), core.arch, core.out_channels, se_channels=4,
+    core = WnAResNet45Core(channels=NARROW)
+    expert = WnAExpert('rect', (64, 64), core.arch, core.out_channels, se_channels=4,
                     cam_channels=8)
     imgs = [make_sample('a', 40, 40, seed=i)[0] for i in range(2)]
     expert(imgs, core).len_logits.sum().backward()

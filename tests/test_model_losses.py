@@ -8,9 +8,13 @@ import torch
 import torch.nn.functional as F
 
 from projects.wna.models import (
-    MoELoss,
+    WnAImitationRouteLoss,
+    WnALossPenalty,
+    WnAMoELoss,
+    WnANEDMixPenalty,
+    WnAOHEM,
+    WnAPolicyGradientRouteLoss,
     aroute_loss,
-    ohem_weights,
     per_sample_recognition_loss,
     pgroute_loss,
 )
@@ -42,31 +46,31 @@ def zeroed(w):
 
 
 def test_ohem01_drops_the_k_largest_losses():
-    assert zeroed(ohem_weights(LOSSES, WEIGHTS, 'ohem01')) == {1, 8}
+    assert zeroed(WnAOHEM()(LOSSES, WEIGHTS)) == {1, 8}
 
 
 def test_ohem01E_also_drops_the_k_largest_weighted_losses():
     # top-2 loss: {1 (9.0), 8 (8.0)}; top-2 loss*w: {10 (100), 9 (10)}
-    assert zeroed(ohem_weights(LOSSES, WEIGHTS, 'ohem01E')) == {1, 8, 9, 10}
+    assert zeroed(WnAOHEM(weighted=True)(LOSSES, WEIGHTS)) == {1, 8, 9, 10}
 
 
 def test_ohem01E_overlap_drops_fewer():
     w = torch.full((20, ), 0.5)
     # both criteria pick samples 1 and 8 -> only 10% dropped
-    assert zeroed(ohem_weights(LOSSES, w, 'ohem01E')) == {1, 8}
+    assert zeroed(WnAOHEM(weighted=True)(LOSSES, w)) == {1, 8}
 
 
 def test_ohem_none_and_small_batches_keep_weights():
-    assert torch.equal(ohem_weights(LOSSES, WEIGHTS, 'none'), WEIGHTS)
-    assert torch.equal(ohem_weights(LOSSES[:9], WEIGHTS[:9], 'ohem01E'), WEIGHTS[:9])
+    assert WnAMoELoss(mining=None).expert_loss(LOSSES, WEIGHTS.log())[1] == 0
+    assert torch.equal(WnAOHEM(weighted=True)(LOSSES[:9], WEIGHTS[:9]), WEIGHTS[:9])
     with pytest.raises(ValueError, match='OHEM'):
-        ohem_weights(LOSSES, WEIGHTS, 'ohem02')
+        WnAOHEM(fraction=2.0)
 
 
 def test_expert_loss_means_over_the_routed_set_with_detached_weights():
     losses = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     log_probs = torch.log(torch.tensor([0.5, 0.25, 1.0])).requires_grad_()
-    loss, dropped = MoELoss(ohem='none').expert_loss(losses, log_probs)
+    loss, dropped = WnAMoELoss(mining=None).expert_loss(losses, log_probs)
     torch.testing.assert_close(loss, torch.tensor((0.5 + 0.5 + 3.0) / 3))
     loss.backward()
     assert log_probs.grad is None
@@ -112,23 +116,23 @@ def test_pgroute_sums_penalty_times_log_prob_over_routed_pairs():
     torch.testing.assert_close(logits.grad, (c - pi * c.sum(1, keepdim=True)) / 3)
 
 
-def test_moe_route_loss_dispatch():
+def test_route_loss_parts():
     logits = torch.randn(3, 3)
-    torch.testing.assert_close(MoELoss(route='aroute').route_loss(logits, PENALTIES, ROUTED),
+    torch.testing.assert_close(WnAImitationRouteLoss()(logits, PENALTIES, ROUTED),
                                aroute_loss(logits, PENALTIES, ROUTED))
-    torch.testing.assert_close(MoELoss(route='pgroute').route_loss(logits, PENALTIES, ROUTED),
+    torch.testing.assert_close(WnAPolicyGradientRouteLoss()(logits, PENALTIES, ROUTED),
                                pgroute_loss(logits.log_softmax(1), PENALTIES, ROUTED))
 
 
 def test_nedmix_penalty():
-    loss = MoELoss(penalty='nedmix')
+    loss = WnANEDMixPenalty()
     losses = torch.tensor([1.0, 2.0, 0.5, 0.25])
     preds = ['abc', 'ABX', '', 'xyz⑨']
     gts = ['abc', 'abcd', 'ab', 'ab⑨']
     # NED on lower-cased code points: 0, 2/4 = 0.5, 1.0 -> clamp 0.6, 3/3 -> 0.6
-    got = loss.penalty(losses, preds, gts)
+    got = loss(losses, preds, gts)
     torch.testing.assert_close(got, torch.tensor([1.0, 52.0, 60.5, 60.25]))
     assert not got.requires_grad
-    torch.testing.assert_close(MoELoss(penalty='loss').penalty(losses), losses)
+    torch.testing.assert_close(WnALossPenalty()(losses), losses)
     with pytest.raises(ValueError, match='nedmix'):
-        loss.penalty(losses)
+        loss(losses)

@@ -5,11 +5,7 @@ import os
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
-from mmengine.optim import MultiStepLR, build_optim_wrapper
-from mmengine.runner import Runner
-from test_model_support import (
+from conftest import (
     CONFIGS,
     DEFAULT_SAMPLES,
     DEMO_CONFIG,
@@ -17,9 +13,13 @@ from test_model_support import (
     make_charset,
     make_sample,
 )
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.optim import MultiStepLR, build_optim_wrapper
+from mmengine.runner import Runner
 from torch import nn
 
-from projects.wna.engine.optim import GroupClipOptimWrapper
+from projects.wna.engine.optim import WnAGroupClipOptimWrapper
 from projects.wna.engine.optim.module_groups_constructor import module_param_groups
 
 SCHEDULE = os.path.join(CONFIGS, '_base_', 'schedules', 'adadelta_400k.py')
@@ -58,17 +58,17 @@ class TwoModules(nn.Module):
 
 
 def _wrapper(model, constructor=True):
-    cfg = dict(type='GroupClipOptimWrapper',
+    cfg = dict(type='WnAGroupClipOptimWrapper',
                optimizer=dict(type='SGD', lr=0.0), clip_grad=dict(max_norm=20, norm_type=2))
     if constructor:
-        cfg['constructor'] = 'ModuleGroupsOptimWrapperConstructor'
+        cfg['constructor'] = 'WnAModuleGroupsOptimWrapperConstructor'
     return build_optim_wrapper(model, cfg)
 
 
 def test_each_group_is_clipped_on_its_own():
     model = TwoModules()
     wrapper = _wrapper(model)
-    assert isinstance(wrapper, GroupClipOptimWrapper)
+    assert isinstance(wrapper, WnAGroupClipOptimWrapper)
     assert [g['name'] for g in wrapper.optimizer.param_groups] == ['big', 'small']
     for p in model.big.parameters():
         p.grad = torch.full_like(p, 100.0)  # group norm 100 * sqrt(20) >> 20
@@ -91,7 +91,8 @@ def test_explicit_groups_and_fallback_groups():
 
 def test_lr_mult_scales_named_groups_and_schedulers_keep_the_ratio():
     model = TwoModules()
-    cfg = dict(type='GroupClipOptimWrapper', constructor='ModuleGroupsOptimWrapperConstructor',
+    cfg = dict(type='WnAGroupClipOptimWrapper',
+               constructor='WnAModuleGroupsOptimWrapperConstructor',
                optimizer=dict(type='Adam', lr=1e-3), paramwise_cfg=dict(lr_mult=dict(small=30)))
     wrapper = build_optim_wrapper(model, cfg)
     lrs = {g['name']: g['lr'] for g in wrapper.optimizer.param_groups}
@@ -133,7 +134,7 @@ def test_training_run_through_the_mmengine_runner(tmp_path):
         default_hooks=dict(checkpoint=None), default_scope='mmocr')
     runner.train()
     wrapper = runner.optim_wrapper
-    assert isinstance(wrapper, GroupClipOptimWrapper)
+    assert isinstance(wrapper, WnAGroupClipOptimWrapper)
     assert type(wrapper.optimizer).__name__ == 'Adadelta'
     assert len(wrapper.optimizer.param_groups) == 18
     assert [g['lr'] for g in wrapper.optimizer.param_groups] == [0.1 * 0.01] * 18

@@ -7,9 +7,7 @@ import os
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmocr.registry import MODELS
-from test_model_support import (
+from conftest import (
     CONFIGS,
     DEFAULT_SAMPLES,
     DEMO_CONFIG,
@@ -18,8 +16,11 @@ from test_model_support import (
     make_charset,
     narrow_model_cfg,
 )
+from mmengine.config import Config
+from mmocr.registry import MODELS
 
 from projects.wna.charset import UNKNOWN_CHAR
+from projects.wna.models import WnALearnedRouting, WnARuleBasedRouting
 
 VARIANT_CONFIGS = sorted(glob.glob(os.path.join(CONFIGS, 'ablation', '*.py'))) + [
     os.path.join(CONFIGS, 'tiny_nedmix.py'), os.path.join(CONFIGS, 'xl_nedmix.py'), DEMO_CONFIG]
@@ -47,7 +48,7 @@ def test_every_variant_trains_forward_and_backward(config):
                  'experts.vert.attention.weight', 'experts.rect.spatial_embedding.grids.0'):
         assert grads[part] is not None and torch.isfinite(grads[part]).all(), part
     shares = sum(float(losses[f'{e}_share']) for e in ('hori', 'vert', 'rect'))
-    if model.routing.rule_based:
+    if isinstance(model.routing, WnARuleBasedRouting):
         assert shares == pytest.approx(1.0)  # one expert per sample
     else:
         assert shares > 1.0  # every feasible expert trains on a sample
@@ -86,8 +87,7 @@ def test_predictions_follow_the_contract_and_group_by_dictionary(tmp_path):
     path_a, path_b = str(tmp_path / 'a.npz'), str(tmp_path / 'b.npz')
     cs_a.save(path_a)
     cs_b.save(path_b)
-    model = build_model(DEMO_CONFIG, cs_a)
-    model.default_charset = path_b
+    model = build_model(DEMO_CONFIG, cs_a, default_charset=path_b)
     batch = make_batch()
     for i, ds in enumerate(batch['data_samples']):
         if i % 3 == 0:
@@ -109,13 +109,12 @@ def test_predictions_follow_the_contract_and_group_by_dictionary(tmp_path):
             assert route.expert == 'hori'
         elif w / h < 0.3:
             assert route.expert == 'vert'
-    assert set(model._proto_cache) == {path_a, path_b}
+    assert set(cached_dictionaries(model)) == {path_a, path_b}
 
 
 def test_rule_based_routing_does_not_run_the_router_at_test():
     cs = make_charset()
     model = build_model(os.path.join(CONFIGS, 'ablation', 'base.py'), cs)
-    model.default_charset = cs
     model.router.register_forward_hook(lambda *_: pytest.fail('the router ran'))
     model.eval()
     with torch.no_grad():
@@ -126,11 +125,30 @@ def test_rule_based_routing_does_not_run_the_router_at_test():
     assert [ds.pred_route.probs[i] for ds, i in zip(out, rule)] == [1.0] * len(out)
 
 
+def test_predict_takes_the_dictionary_and_the_routing_as_arguments():
+    cs, other = make_charset(), make_charset(list('xyzXYZ'), seed=1)
+    model = build_model(DEMO_CONFIG, cs)
+    model.eval()
+    with torch.no_grad():
+        out = model.predict(**model.data_preprocessor(make_batch(), False), charset=other,
+                            routing=dict(type='WnARuleBasedRouting'))
+    assert all(set(ds.pred_text.item) <= set(other.label_chars) | {UNKNOWN_CHAR} for ds in out)
+    ratios = torch.tensor([w / h for _, h, w in DEFAULT_SAMPLES], dtype=torch.float64)
+    rule = WnARuleBasedRouting().test_mask(ratios).float().argmax(dim=1).tolist()
+    assert [ds.pred_route.index for ds in out] == rule
+    assert model.default_charset is cs and isinstance(model.routing, WnALearnedRouting)
+
+
 def test_prediction_without_any_dictionary_is_a_clear_error():
     model = build_model(DEMO_CONFIG)
     model.eval()
     with pytest.raises(ValueError, match='default_charset'):
         model.predict(**model.data_preprocessor(make_batch(DEFAULT_SAMPLES[:2]), False))
+
+
+def cached_dictionaries(model) -> list:
+    """The dictionaries whose prototypes the model's bank holds for its current weights."""
+    return model.prototype_bank.cached(model.glyph_encoder, model.backbone)
 
 
 def test_prototype_cache_is_dropped_when_weights_may_change():
@@ -143,12 +161,13 @@ def test_prototype_cache_is_dropped_when_weights_may_change():
     model.eval()
     assert model.prototypes_for(cs)[1] is protos  # eval() keeps a warmed cache
     model.load_state_dict(model.state_dict())
-    assert not model._proto_cache
+    assert not cached_dictionaries(model)
     model.prototypes_for(cs)
     model.train()
-    assert not model._proto_cache
+    train_losses(model)  # a training forward moves the BatchNorm statistics
+    assert not cached_dictionaries(model)
     model.prototypes_for(cs)
-    assert not model._proto_cache  # never cached in training mode
+    assert not cached_dictionaries(model)  # never cached in training mode
 
 
 def test_checkpoint_state_is_enough_to_predict():
@@ -238,13 +257,26 @@ ABLATION_TABLE = {
 }
 
 
+#: The paper's names of the loss parts.
+PAPER_NAMES = {'WnAImitationRouteLoss': 'aroute', 'WnAPolicyGradientRouteLoss': 'pgroute',
+               'WnALossPenalty': 'loss', 'WnANEDMixPenalty': 'nedmix'}
+
+
+def ohem_name(mining) -> str:
+    if mining is None:
+        return 'none'
+    assert mining.type == 'WnAOHEM' and mining.fraction == 0.1
+    return 'ohem01E' if mining.weighted else 'ohem01'
+
+
 @pytest.mark.parametrize('variant', sorted(ABLATION_TABLE))
 def test_ablation_configs_match_the_paper_table(variant):
     cfg = Config.fromfile(os.path.join(CONFIGS, 'ablation', f'{variant}.py'))
     model = cfg.model
     assert cfg.variant == variant
-    assert (model.routing.rule_based, model.loss.route, model.loss.penalty,
-            model.loss.ohem) == ABLATION_TABLE[variant]
+    assert (model.routing.type == 'WnARuleBasedRouting', PAPER_NAMES[model.loss.route.type],
+            PAPER_NAMES[model.loss.penalty.type], ohem_name(model.loss.mining)
+            ) == ABLATION_TABLE[variant]
     assert [model.experts[e].canvas for e in ('hori', 'vert', 'rect')] == [
         [24, 96], [96, 24], [64, 64]]
     assert model.backbone.channels == [32, 64, 128, 256, 512, 512]

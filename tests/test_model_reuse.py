@@ -4,13 +4,13 @@ with wna's per-module clipping optimiser."""
 from __future__ import annotations
 
 import torch
+from conftest import make_charset, make_sample
 from mmengine.optim import build_optim_wrapper
 from mmocr.registry import MODELS, TASK_UTILS
-from test_model_support import make_charset, make_sample
 from torch import nn
 
 from projects.wna.models import LabelSpace, aroute_loss
-from projects.wna.models.glyph_encoder import glyphs_to_tensor
+from projects.wna.models.heads.glyph_encoder import glyphs_to_tensor
 
 #: A narrow MMOCR ResNet31OCR returning two maps (the first feeds the attention).
 RESNET31 = dict(type='ResNet31OCR', layers=[1, 1, 1, 1], channels=[8, 16, 16, 16, 32, 32, 32],
@@ -21,7 +21,7 @@ ROUTER_CFG = dict(
     pool=dict(type='WnASpatialAttentionPool', in_channels=16, pos_channels=4))
 
 OPTIM_CFG = dict(
-    type='GroupClipOptimWrapper', constructor='ModuleGroupsOptimWrapperConstructor',
+    type='WnAGroupClipOptimWrapper', constructor='WnAModuleGroupsOptimWrapperConstructor',
     optimizer=dict(type='Adadelta', lr=0.1, rho=0.9, eps=1e-6, weight_decay=5e-4),
     clip_grad=dict(max_norm=20, norm_type=2))
 
@@ -38,7 +38,7 @@ def thumbnails(sizes):
 def test_router_on_an_mmocr_backbone_trains_on_the_routing_rule():
     torch.manual_seed(0)
     router = MODELS.build(ROUTER_CFG)
-    rule = TASK_UTILS.build(dict(type='WnARoutingPolicy', rule_based=True))
+    rule = TASK_UTILS.build(dict(type='WnARuleBasedRouting'))
     optim = build_optim_wrapper(router, OPTIM_CFG)
     assert [g['name'] for g in optim.optimizer.param_groups] == ['backbone', 'pool', 'command']
     thumbs, ar = thumbnails([(16, 80), (80, 16), (30, 30), (20, 60), (60, 20), (40, 44)])

@@ -1,17 +1,17 @@
-"""AspectRatioBucketBatchSampler on real LMDBs, and the demo train dataloader end to end."""
+"""WnAAspectRatioBucketBatchSampler on real LMDBs, and the demo train dataloader end to end."""
 import os
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import encode_png
 from mmengine.config import Config
 from mmengine.dataset import InfiniteSampler
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmocr.datasets import ConcatDataset
 
-from projects.wna.datasets import AspectRatioBucketBatchSampler, WnALMDBDataset, write_lmdb
-from tests.test_lmdb_dataset import encode_png
+from projects.wna.datasets import WnAAspectRatioBucketBatchSampler, WnALMDBDataset, write_lmdb
 
 REPO = Path(__file__).resolve().parents[1]
 RATIOS = [(2, 9999), (0.5, 2), (-100, 0.5)]  # hori, rect, vert
@@ -40,7 +40,7 @@ def build(dataset, tmp_path, buckets=None, **kwargs):
     kwargs.setdefault('cache_dir', str(tmp_path / 'cache'))
     if buckets is not None:
         kwargs['buckets'] = buckets
-    return AspectRatioBucketBatchSampler(dataset=dataset, **kwargs)
+    return WnAAspectRatioBucketBatchSampler(dataset=dataset, **kwargs)
 
 
 def first_batches(sampler, n=5):

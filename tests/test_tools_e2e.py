@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import DEMO_CONFIG as CONFIG
+from conftest import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs/wna/demo/tiny_nedmix_demo.py')
 TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR')
 
 

@@ -9,7 +9,12 @@ from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 from mmocr.structures import TextRecogDataSample
 
-from projects.wna.datasets.transforms import BGRToRGB, PackWnAInputs, RouterThumbnail, WnAAugment
+from projects.wna.datasets.transforms import (
+    PackWnAInputs,
+    WnAAugment,
+    WnABGRToRGB,
+    WnARouterThumbnail,
+)
 
 
 def image(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -27,16 +32,16 @@ ALWAYS = dict(p_geometry=1.0, p_deterioration=1.0, p_color=1.0)
 
 def test_bgr_to_rgb_handles_grey_and_alpha():
     bgr = image(5, 7)
-    out = BGRToRGB()(dict(img=bgr))
+    out = WnABGRToRGB()(dict(img=bgr))
     np.testing.assert_array_equal(out['img'], bgr[..., ::-1])
     assert out['img_shape'] == (5, 7)
     grey = bgr[..., 0]
     for img in (grey, grey[..., None]):
-        np.testing.assert_array_equal(BGRToRGB()(dict(img=img))['img'], np.stack([grey] * 3, -1))
+        np.testing.assert_array_equal(WnABGRToRGB()(dict(img=img))['img'], np.stack([grey] * 3, -1))
     bgra = np.concatenate([bgr, np.full((5, 7, 1), 9, np.uint8)], -1)
-    np.testing.assert_array_equal(BGRToRGB()(dict(img=bgra))['img'], bgr[..., ::-1])
+    np.testing.assert_array_equal(WnABGRToRGB()(dict(img=bgra))['img'], bgr[..., ::-1])
     with pytest.raises(ValueError, match='BGRToRGB'):
-        BGRToRGB()(dict(img=np.zeros((4, 4, 2), np.uint8)))
+        WnABGRToRGB()(dict(img=np.zeros((4, 4, 2), np.uint8)))
 
 
 @pytest.mark.parametrize('shape', [(32, 128), (120, 30), (1, 2000), (2000, 1), (3, 7), (1, 2)])
@@ -118,10 +123,10 @@ def test_augment_rejects_non_rgb_uint8():
 
 def test_thumbnail_is_cv2_inter_area():
     img = image(37, 211)
-    out = RouterThumbnail()(dict(img=img))
+    out = WnARouterThumbnail()(dict(img=img))
     np.testing.assert_array_equal(out['thumb'], cv2.resize(img, (32, 32),
                                                            interpolation=cv2.INTER_AREA))
-    assert RouterThumbnail(size=16)(dict(img=img))['thumb'].shape == (16, 16, 3)
+    assert WnARouterThumbnail(size=16)(dict(img=img))['thumb'].shape == (16, 16, 3)
 
 
 def test_pack_shapes_types_and_meta():
@@ -152,8 +157,8 @@ def test_pack_shapes_types_and_meta():
 def test_inferencer_path_without_gt(tmp_path):
     """The test pipeline as MMOCR's inferencer rewrites it: InferencerLoader, no annotations."""
     init_default_scope('mmocr')
-    pipeline = Compose([dict(type='InferencerLoader'), dict(type='BGRToRGB'),
-                        dict(type='RouterThumbnail'), dict(type='PackWnAInputs')])
+    pipeline = Compose([dict(type='InferencerLoader'), dict(type='WnABGRToRGB'),
+                        dict(type='WnARouterThumbnail'), dict(type='PackWnAInputs')])
     bgr = image(24, 100)
     path = str(tmp_path / 'crop.png')
     cv2.imwrite(path, bgr)

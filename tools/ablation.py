@@ -18,7 +18,6 @@ evaluation failed or nothing was evaluated.
 from __future__ import annotations
 
 import argparse
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -26,34 +25,15 @@ import tempfile
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
-from projects.wna.engine.hooks.ablation_hook import config_variant  # noqa: E402
+from projects.wna.analysis.ablation_runs import (  # noqa: E402
+    PAPER_ITERS,
+    ablation_config,
+    checkpoint_path,
+)
 
-#: The paper's checkpoints: the last ten of 400k iterations, saved every 20k.
-PAPER_ITERS = tuple(range(220000, 400001, 20000))
 TEST_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'test.py')
-
-
-def checkpoint_path(run_dir: str, iteration: int) -> str:
-    """MMEngine's checkpoint name for ``iteration`` in ``run_dir``."""
-    return osp.join(run_dir, f'iter_{iteration}.pth')
-
-
-def ablation_config(config: str, out_dir: str, cfg_options: dict | None) -> str:
-    """Dump ``config`` with ``variant`` and ``WnAAblationHook`` set into ``out_dir``."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    cfg.variant = config_variant(cfg)
-    hooks = list(cfg.get('custom_hooks', []))
-    if not any(h.get('type') == 'WnAAblationHook' for h in hooks):
-        hooks.append(dict(type='WnAAblationHook'))
-    cfg.custom_hooks = hooks
-    os.makedirs(out_dir, exist_ok=True)
-    path = osp.join(out_dir, f'ablation_{cfg.variant}.py')
-    cfg.dump(path)
-    return path
 
 
 def test_command(config: str, checkpoint: str, run_dir: str) -> list[str]:

@@ -22,19 +22,16 @@ import dataclasses
 import json
 import os
 import os.path as osp
-import random
 import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository root
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from projects.wna.charset import load_charset  # noqa: E402
-from projects.wna.engine.benchmark import (  # noqa: E402
+from projects.wna.analysis.benchmark import (  # noqa: E402
     MATMUL_SIZES,
     TINY_SETTINGS,
     BenchmarkSettings,
@@ -43,13 +40,12 @@ from projects.wna.engine.benchmark import (  # noqa: E402
     build_train_optim_wrapper,
     format_report,
     run_benchmark,
+    seed_everything,
     synthetic_charset,
 )
-from projects.wna.engine.runner_setup import (  # noqa: E402
-    config_test_pipeline,
-    load_config,
-    load_recognizer,
-)
+from projects.wna.apis import config_test_pipeline, load_recognizer  # noqa: E402
+from projects.wna.charset import load_charset  # noqa: E402
+from projects.wna.engine.runner_setup import load_config  # noqa: E402
 
 #: Synthetic crops generated (as many as the demo test set has).
 SYNTHETIC_IMAGES = 600
@@ -107,12 +103,6 @@ def settings_from_args(args: argparse.Namespace) -> BenchmarkSettings:
     return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if args.threads:
@@ -125,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
     pipeline = config_test_pipeline(cfg)
     source = (SyntheticImages(SYNTHETIC_IMAGES, charset, pipeline, args.seed)
               if args.synthetic else LMDBImages(args.data, pipeline))
-    model = load_recognizer(cfg, args.checkpoint, args.device)  # seeded above
+    model = load_recognizer(cfg, args.checkpoint, args.device, charset=charset)  # seeded
     result = dict(config=args.config, checkpoint=args.checkpoint,
                   dictionary='synthetic (dab3791MC composition, random glyphs)'
                   if args.synthetic_dict else args.dict)

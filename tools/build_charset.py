@@ -17,16 +17,15 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from projects.wna.apis import add_font_args  # noqa: E402
 from projects.wna.charset import (  # noqa: E402
     GlyphCharset,
     GlyphRenderer,
     available_char_lists,
-    load_char_list,
     load_charset,
-    split_graphemes,
+    requested_chars,
 )
 from projects.wna.charset.render import describe_char  # noqa: E402
-from projects.wna.engine.runner_setup import add_font_args  # noqa: E402
 
 MAX_LISTED = 20
 
@@ -52,14 +51,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not (args.from_vismeta or args.chars or args.char_file):
         parser.error('give characters with --chars and/or --char-file, or --from-vismeta')
     return args
-
-
-def requested_chars(chars: str | None, char_file: str | None) -> list[str]:
-    """The characters named by ``--chars`` and ``--char-file``, in order, without repeats."""
-    out = split_graphemes(chars or '')
-    for item in filter(None, (s.strip() for s in (char_file or '').split(','))):
-        out += load_char_list(item)
-    return list(dict.fromkeys(out))
 
 
 def print_summary(charset: GlyphCharset, out: str) -> None:
@@ -88,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'converted {args.from_vismeta}')
         print_summary(charset, args.out)
         return 0
-    chars = requested_chars(args.chars, args.char_file)
+    chars = requested_chars(args.chars, args.char_file, keep_whitespace=True)
     renderer = GlyphRenderer(args.font, args.face_index)
     print(f'rendering {len(chars)} characters with {renderer.font_name} '
           f'(face {renderer.face_index})')

@@ -17,6 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from projects.wna.apis import add_font_args  # noqa: E402
 from projects.wna.charset import (  # noqa: E402
     MODES,
     GlyphRenderer,
@@ -24,6 +25,7 @@ from projects.wna.charset import (  # noqa: E402
     distinct_chars,
     group_chars,
     load_charset,
+    save_mode_charsets,
 )
 from projects.wna.charset.modes import group_table  # noqa: E402
 from projects.wna.charset.render import describe_char  # noqa: E402
@@ -36,9 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument('--test-lmdb', required=True, help='the test LMDB folder')
     parser.add_argument('--train-charset', required=True,
                         help='training charset: wna .npz, upstream vismeta.pt or its folder')
-    parser.add_argument('--font', help='TTF/OTF/TTC font file (default: Noto Sans CJK)')
-    parser.add_argument('--face-index', type=int, default=0,
-                        help='face inside a font collection (default 0 = Noto Sans CJK JP)')
+    add_font_args(parser)
     parser.add_argument('--out-dir', required=True, help='folder for the dictionaries')
     parser.add_argument('--prefix', default='jpnhv',
                         help='file name prefix: <out-dir>/<prefix>_<mode>.npz (default jpnhv)')
@@ -74,11 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         meta={'test_lmdb': os.path.abspath(args.test_lmdb)})
     for c in missing:
         print(f'warning: no glyph in {renderer.font_name}, left out: {describe_char(c)}')
+    paths = save_mode_charsets(charsets, args.out_dir, args.prefix)
     for mode, charset in charsets.items():
-        path = os.path.join(args.out_dir, f'{args.prefix}_{mode}.npz')
-        charset.save(path)
         print(f'{mode:>5}: {len(charset):5d} glyphs, {charset.num_labels:5d} labels, '
-              f'has_unk={MODES[mode].has_unk} -> {path}')
+              f'has_unk={MODES[mode].has_unk} -> {paths[mode]}')
     return 0
 
 

@@ -3,7 +3,8 @@
 Upstream saves one state dict per module as ``<module name><iteration key>.pth`` in its
 run's save folder (``fe_fe_core_E2.pth``, ``hori_fe_bn_E2.pth``, ...). ``_E2`` is the
 400k-iteration checkpoint all reported numbers use. The name table and the strict
-checks live in ``projects/wna/engine/upstream_convert.py``; shapes come from the model
+checks live in ``projects/wna/convert/upstream.py`` (the module pairing itself in
+``projects/wna/models/upstream_modules.py``); shapes come from the model
 the config builds, so the config must match the run (WnA-S and its ablations:
 ``configs/wna/tiny_nedmix.py``; XL: ``configs/wna/xl_nedmix.py``).
 
@@ -26,10 +27,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from projects.wna.engine.upstream_convert import (  # noqa: E402
-    UpstreamConversionError,
-    convert_upstream,
-)
+from projects.wna.convert import UpstreamConversionError, convert_upstream  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

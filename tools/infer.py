@@ -39,7 +39,6 @@ import contextlib
 import json
 import os
 import os.path as osp
-import re
 import sys
 from collections import Counter
 from typing import IO
@@ -47,31 +46,22 @@ from typing import IO
 import cv2
 import torch
 from mmengine.config import DictAction
-from PIL import Image
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
 from projects.wna.apis import (  # noqa: E402
-    LoadedImage,
-    build_inference_pipeline,
+    add_font_args,
+    choose_dictionary,
     count_images,
     expand_inputs,
-    iter_images,
     load_recognizer,
-    prediction_record,
-    recognize,
-    register_chars,
-    requested_chars,
+    recognise_all,
 )
-from projects.wna.charset import GlyphCharset, default_font_path  # noqa: E402
 from projects.wna.charset.render import describe_char  # noqa: E402
-from projects.wna.engine.runner_setup import add_font_args  # noqa: E402
-from projects.wna.visualization import draw_prediction_panel  # noqa: E402
 
 MAX_LISTED = 20
 CV2_LOG_ERROR = 2  # OpenCV's LOG_LEVEL_ERROR
-UNSAFE = re.compile(r'[^\w.-]+')
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,100 +124,13 @@ def list_chars(chars: list[str]) -> str:
     return shown + (f' ... and {len(chars) - MAX_LISTED} more' if len(chars) > MAX_LISTED else '')
 
 
-def choose_dictionary(model: torch.nn.Module,
-                      args: argparse.Namespace) -> tuple[GlyphCharset, dict]:
-    """The dictionary to read with (see the module docstring) and its JSON description."""
-    source = None if args.chars_only else (args.dict or model.default_charset)
-    if source is None and not args.chars_only:
-        raise ValueError('the config sets no model.default_charset; pass --dict, or '
-                         '--chars/--chars-file with --chars-only')
-    try:
-        base = None if source is None else model.get_charset(source)
-    except FileNotFoundError as e:
-        hint = '' if args.dict else ' (the config\'s model.default_charset; pass --dict, ' \
-            'fix it with --cfg-options, or use --chars-only)'
-        raise FileNotFoundError(f'{e}{hint}') from None
-    info = dict(source=None if source is None else os.fspath(source))
-    if not (args.chars or args.chars_file):
-        return base, info
-    chars = requested_chars(args.chars, args.chars_file)
-    if not chars:
-        raise ValueError('--chars/--chars-file name no character')
-    registered = register_chars(chars, base, args.font, args.face_index)
-    info.update(font=registered.font, face_index=args.face_index, added=registered.added,
-                known=registered.known, missing=registered.missing)
-    if registered.missing:
-        say(f'{len(registered.missing)} character(s) have no glyph in {registered.font} and '
-            f'stay unknown: {list_chars(registered.missing)}')
-    if registered.known:
-        say(f'already in the dictionary (glyph kept): {"".join(registered.known)}')
-    return registered.charset, info
-
-
-def panel_name(index: int, source: str) -> str:
-    """``<index>_<file or LMDB key stem>.png`` with unsafe characters replaced."""
-    stem = osp.splitext(osp.basename(source.rsplit('#', 1)[-1]))[0]
-    return f'{index:06d}_{UNSAFE.sub("_", stem)[:80]}.png'
-
-
-class PredictionWriter:
-    """Recognises pending images batch by batch and writes their records and drawings."""
-
-    def __init__(self, model: torch.nn.Module, out: IO[str], show_dir: str | None,
-                 progress: tqdm) -> None:
-        self.model = model
-        self.pipeline = build_inference_pipeline(model.cfg)
-        self.out = out
-        self.show_dir = show_dir
-        self.progress = progress
-        self.experts: Counter[str] = Counter()
-        if show_dir:
-            os.makedirs(show_dir, exist_ok=True)
-
-    def flush(self, pending: list[tuple[int, LoadedImage]]) -> None:
-        """Recognise ``pending`` ``(index, LoadedImage)`` pairs in one batch."""
-        if not pending:
-            return
-        samples = recognize(self.model, self.pipeline, [item.image for _, item in pending],
-                            [item.source for _, item in pending])
-        for (index, item), sample in zip(pending, samples):
-            record = dict(index=index, source=item.source, **prediction_record(sample))
-            if item.label is not None:
-                record['label'] = item.label
-            self.out.write(json.dumps(record, ensure_ascii=False) + '\n')
-            self.experts[record['expert']] += 1
-            if self.show_dir:
-                self.draw(index, item, record)
-        self.out.flush()
-        self.progress.update(len(pending))
-
-    def draw(self, index: int, item: LoadedImage, record: dict) -> None:
-        panel = draw_prediction_panel(item.image[..., ::-1], default_font_path(),
-                                      pred=record['text'], expert=record['expert'],
-                                      probs=record['router_probs'])
-        Image.fromarray(panel).save(osp.join(self.show_dir, panel_name(index, item.source)))
-
-
-def recognise_all(model: torch.nn.Module, inputs: list[str], total: int, out: IO[str],
-                  show_dir: str | None, batch_size: int) -> tuple[Counter[str], list[dict]]:
-    """Recognise every decodable image of ``inputs`` (``total`` images); returns how often
-    each expert was used and the skipped inputs (``index``, ``source``, ``reason``)."""
-    skipped: list[dict] = []
-    with tqdm(total=total, unit='img', desc='recognising', file=sys.stderr) as progress:
-        writer = PredictionWriter(model, out, show_dir, progress)
-        pending: list[tuple[int, LoadedImage]] = []
-        for index, item in enumerate(iter_images(inputs)):
-            if item.image is None:
-                skipped.append(dict(index=index, source=item.source, reason=item.error))
-                say(f'skipped {item.source}: {item.error}')
-                progress.update()
-                continue
-            pending.append((index, item))
-            if len(pending) == batch_size:
-                writer.flush(pending)
-                pending = []
-        writer.flush(pending)
-    return writer.experts, skipped
+def report_registration(info: dict) -> None:
+    """The registered characters the font cannot draw, and those already known."""
+    if info.get('missing'):
+        say(f'{len(info["missing"])} character(s) have no glyph in {info["font"]} and '
+            f'stay unknown: {list_chars(info["missing"])}')
+    if info.get('known'):
+        say(f'already in the dictionary (glyph kept): {"".join(info["known"])}')
 
 
 def report(total: int, experts: Counter[str], skipped: list[dict]) -> None:
@@ -253,11 +156,12 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     model = load_recognizer(args.config, args.checkpoint, device, args.cfg_options)
     try:
-        charset, dict_info = choose_dictionary(model, args)
+        charset, dict_info = choose_dictionary(model, args.dict, args.chars, args.chars_file,
+                                               args.font, args.face_index, args.chars_only)
     except (FileNotFoundError, ValueError) as e:
         say(f'error: {e}')
         return 2
-    model.default_charset = charset
+    report_registration(dict_info)
     space, protos, _ = model.prototypes_for(charset)  # encoded once, cached for every batch
     dict_info.update(chars=len(charset), labels=space.num_labels, prototypes=len(protos))
     say(f'dictionary: {len(charset)} characters, {space.num_labels} labels'
@@ -266,8 +170,8 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
         charset.save(args.save_dict)
         say(f'dictionary saved to {args.save_dict}')
 
-    experts, skipped = recognise_all(model, inputs, total, out, args.show_dir,
-                                     args.batch_size)
+    experts, skipped = recognise_all(model, charset, inputs, total, out, args.show_dir,
+                                     args.batch_size, log=say)
     report(total, experts, skipped)
     recognised = sum(experts.values())
     if args.summary:

@@ -12,9 +12,13 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-
-from projects.wna.engine.report import format_metrics_table, save_metrics_json  # noqa: E402
-from projects.wna.engine.runner_setup import add_runner_args, config_from_args  # noqa: E402
+from projects.wna.engine.runner_setup import (  # noqa: E402
+    add_custom_hooks,
+    add_runner_args,
+    build_runner,
+    config_from_args,
+)
+from projects.wna.evaluation.report import format_metrics_table, save_metrics_json  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,19 +44,14 @@ def main(argv: list[str] | None = None) -> dict:
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
-    custom_hooks = list(cfg.get('custom_hooks', []))
     if args.save_preds:
-        custom_hooks.append(dict(type='WnAPredictionDumpHook'))
+        add_custom_hooks(cfg, dict(type='WnAPredictionDumpHook'))
     if args.show or args.show_dir:
-        custom_hooks.append(dict(type='WnAVisualizationHook', enable=True, show=args.show,
-                                 wait_time=args.wait_time, test_out_dir=args.show_dir))
-    cfg.custom_hooks = custom_hooks
+        add_custom_hooks(cfg, dict(type='WnAVisualizationHook', enable=True, show=args.show,
+                                   wait_time=args.wait_time, test_out_dir=args.show_dir))
 
     from mmengine.dist import is_main_process
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    metrics = runner.test()
+    metrics = build_runner(cfg).test()
     if is_main_process():
         print(format_metrics_table(metrics))
         path = save_metrics_json(metrics, cfg.work_dir, config=args.config,

@@ -6,15 +6,19 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from mmengine.logging import print_log  # noqa: E402
-
-from projects.wna.engine.runner_setup import add_runner_args, config_from_args  # noqa: E402
+from projects.wna.engine.runner_setup import (  # noqa: E402
+    add_runner_args,
+    build_runner,
+    config_from_args,
+    enable_amp,
+    enable_auto_scale_lr,
+    set_resume,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,43 +37,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def enable_amp(cfg) -> None:
-    """Swap the optim wrapper for its automatic-mixed-precision counterpart."""
-    from mmocr.registry import OPTIM_WRAPPERS
-    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if 'Amp' in wrapper:
-        print_log('AMP training is already enabled in the config.', logger='current',
-                  level=logging.WARNING)
-        return
-    amp_wrapper = wrapper.replace('OptimWrapper', 'AmpOptimWrapper')
-    if OPTIM_WRAPPERS.get(amp_wrapper) is None:
-        raise ValueError(f'--amp: the optim wrapper {wrapper} has no AMP counterpart '
-                         f'({amp_wrapper} is not registered)')
-    cfg.optim_wrapper.type = amp_wrapper
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     cfg = config_from_args(args)
     if args.amp:
         enable_amp(cfg)
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    if args.resume is not None:
+        set_resume(cfg, args.resume)
     if args.auto_scale_lr:
-        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the '
-                             'config')
-        cfg.auto_scale_lr.enable = True
-
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+        enable_auto_scale_lr(cfg)
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

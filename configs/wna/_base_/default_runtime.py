@@ -19,6 +19,8 @@ default_hooks = dict(
     # The ablation protocol evaluates the last ten checkpoints (220k ... 400k).
     checkpoint=dict(type='CheckpointHook', interval=20000, by_epoch=False, max_keep_ckpts=10),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Prototypes of each batch drawn from (seed, iteration): resumed runs sample alike.
+    proto_sampler_step=dict(type='WnAPrototypeSamplerStepHook'),
     sync_buffer=dict(type='SyncBuffersHook'),
 )
 
@@ -34,4 +36,4 @@ visualizer = dict(type='WnATextRecogVisualizer', name='visualizer', vis_backends
 
 # Test prototypes are encoded first, then `<test>/fps` and `<test>/batch_size` are measured
 # for every evaluated test set (both hooks have the highest priority; order matters).
-custom_hooks = [dict(type='PrototypeWarmupHook'), dict(type='WnAFPSHook')]
+custom_hooks = [dict(type='WnAPrototypeWarmupHook'), dict(type='WnAFPSHook')]

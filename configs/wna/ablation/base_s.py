@@ -5,6 +5,6 @@ _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.
 
 variant = 'base_s'
 model = dict(
-    routing=dict(rule_based=True),
-    loss=dict(route='aroute', penalty='loss', ohem='ohem01E'),
+    routing=dict(type='WnARuleBasedRouting'),
+    loss=dict(penalty=dict(_delete_=True, type='WnALossPenalty')),
 )

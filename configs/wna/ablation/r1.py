@@ -5,6 +5,8 @@ _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.
 
 variant = 'r1'
 model = dict(
-    routing=dict(rule_based=False),
-    loss=dict(route='pgroute', penalty='loss', ohem='none'),
+    loss=dict(
+        route=dict(type='WnAPolicyGradientRouteLoss'),
+        penalty=dict(_delete_=True, type='WnALossPenalty'),
+        mining=None),
 )

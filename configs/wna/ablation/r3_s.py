@@ -5,6 +5,5 @@ _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.
 
 variant = 'r3_s'
 model = dict(
-    routing=dict(rule_based=False),
-    loss=dict(route='aroute', penalty='loss', ohem='ohem01E'),
+    loss=dict(penalty=dict(_delete_=True, type='WnALossPenalty')),
 )

@@ -5,6 +5,5 @@ _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.
 
 variant = 'wna'
 model = dict(
-    routing=dict(rule_based=False),
-    loss=dict(route='aroute', penalty='nedmix', ohem='none'),
+    loss=dict(mining=None),
 )

@@ -4,7 +4,3 @@
 _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.py']
 
 variant = 'wna_s'
-model = dict(
-    routing=dict(rule_based=False),
-    loss=dict(route='aroute', penalty='nedmix', ohem='ohem01E'),
-)

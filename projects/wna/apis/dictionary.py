@@ -12,17 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from projects.wna.charset import GlyphCharset, GlyphRenderer, load_char_list, split_graphemes
-
-
-def requested_chars(chars: str | None = None, chars_file: str | None = None) -> list[str]:
-    """The characters of ``chars`` (one string, split into grapheme clusters) followed by
-    those of ``chars_file`` (comma-separated shipped list names and/or paths of UTF-8
-    files with one character per line), in order, without repeats or whitespace."""
-    out = split_graphemes(chars or '')
-    for item in filter(None, (s.strip() for s in (chars_file or '').split(','))):
-        out += load_char_list(item)
-    return [c for c in dict.fromkeys(out) if not c.isspace()]
+from projects.wna.charset import GlyphCharset, GlyphRenderer
 
 
 def extend_charset(base: GlyphCharset, extra: GlyphCharset) -> GlyphCharset:

@@ -2,8 +2,8 @@
 
 The model is built from a config and a checkpoint, images go through the config's own test
 pipeline (minus annotation loading, starting from an in-memory image like MMOCR's
-inferencer does) and ``WnARecognizer.predict`` reads them against the model's
-``default_charset``, which callers may replace by any dictionary.
+inferencer does) and ``WnARecognizer.predict`` reads them against the dictionary passed
+with the call (by default the model's ``default_charset``).
 """
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from mmengine.registry import init_default_scope
 from mmocr.structures import TextRecogDataSample
 from torch import nn
 
-from projects.wna.engine.runner_setup import config_test_pipeline
+from projects.wna.models import CharsetSource
+
+from .model_loading import config_test_pipeline
 
 #: Image loaders a test pipeline may start with (as in MMOCR's inferencer).
 LOADERS = ('LoadImageFromFile', 'LoadImageFromNDArray')
@@ -40,8 +42,11 @@ def build_inference_pipeline(cfg: Config) -> Compose:
 
 @torch.no_grad()
 def recognize(model: nn.Module, pipeline: Compose, images: Sequence[np.ndarray],
-              sources: Sequence[str | None] | None = None) -> list[TextRecogDataSample]:
-    """Read a batch of BGR uint8 ``[H, W, 3]`` images (any sizes) in one forward pass.
+              sources: Sequence[str | None] | None = None,
+              charset: CharsetSource | None = None) -> list[TextRecogDataSample]:
+    """Read a batch of BGR uint8 ``[H, W, 3]`` images (any sizes) in one forward pass,
+    as ``model.test_step`` does, against ``charset`` (``None``: the model's
+    ``default_charset``).
 
     ``sources`` become the samples' ``img_path`` metainfo. Returns one data sample per
     image with ``pred_text`` (``item``, per-character ``score``) and ``pred_route``
@@ -52,22 +57,5 @@ def recognize(model: nn.Module, pipeline: Compose, images: Sequence[np.ndarray],
         raise ValueError(f'{len(images)} images but {len(sources)} sources')
     batch = pseudo_collate([pipeline(dict(img=img, img_path=src))
                             for img, src in zip(images, sources)])
-    return model.test_step(batch)
-
-
-def _floats(values) -> list[float]:
-    if hasattr(values, 'tolist'):
-        values = values.tolist()
-    return [float(v) for v in values]
-
-
-def prediction_record(sample: TextRecogDataSample) -> dict:
-    """The JSON-ready result of one predicted sample: ``text`` (``'⑨'`` for rejected
-    characters), ``scores`` (one per character of ``text``), ``expert`` and
-    ``router_probs`` (one per expert, in router order), and ``ori_shape`` (H, W)."""
-    route = sample.pred_route
-    return dict(text=sample.pred_text.item,
-                scores=_floats(sample.pred_text.score),
-                expert=route.expert,
-                router_probs=_floats(route.probs),
-                ori_shape=[int(v) for v in sample.metainfo['ori_shape']])
+    data = model.data_preprocessor(batch, False)
+    return model(**data, mode='predict', charset=charset)

@@ -55,3 +55,18 @@ def load_char_list(name_or_path: str | os.PathLike) -> list[str]:
             seen[line] = lineno
             chars.append(line)
     return chars
+
+
+def requested_chars(chars: str | None = None, char_file: str | None = None,
+                    keep_whitespace: bool = False) -> list[str]:
+    """The characters of ``chars`` (one string, split into grapheme clusters) followed by
+    those of ``char_file`` (comma-separated shipped list names and/or paths of UTF-8 files
+    with one character per line), in order, without repeats.
+
+    Whitespace characters are dropped unless ``keep_whitespace`` (a dictionary may hold a
+    space, with a blank glyph; characters registered at inference time never do).
+    """
+    out = split_graphemes(chars or '')
+    for item in filter(None, (s.strip() for s in (char_file or '').split(','))):
+        out += load_char_list(item)
+    return [c for c in dict.fromkeys(out) if keep_whitespace or not c.isspace()]

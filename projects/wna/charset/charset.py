@@ -7,8 +7,8 @@ lower-case *master* and shares its label, unless the charset is case-sensitive. 
 prints as its master character.
 
 On disk a charset is one ``.npz`` file (no pickle) holding ``chars``, ``masters``,
-``glyphs`` and a JSON ``meta`` string; :func:`load_charset` also reads the upstream
-``vismeta.pt`` dictionaries.
+``glyphs`` and a JSON ``meta`` string; :func:`projects.wna.charset.load_charset` reads it
+and also the upstream ``vismeta.pt`` dictionaries.
 """
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ import numpy as np
 
 GLYPH_SIZE = 32
 FORMAT_VERSION = 1
+
+
+def number_labels(masters: Iterable[int]) -> tuple[np.ndarray, list[int]]:
+    """WnA's label numbering: one label per distinct master, numbered ``0, 1, ...`` in
+    the order in which the masters first appear (through any of their characters).
+
+    Args:
+        masters: the master's character index of each character (or prototype).
+
+    Returns:
+        int64 ``[n]``, the label of each entry, and the master of each label.
+    """
+    label_of_master: dict[int, int] = {}
+    labels = [label_of_master.setdefault(int(m), len(label_of_master)) for m in masters]
+    return np.asarray(labels, dtype=np.int64), list(label_of_master)
 
 
 class GlyphCharset:
@@ -36,8 +51,9 @@ class GlyphCharset:
         meta: free-form provenance (font, face index, source list, ...).
 
     Attributes:
-        labels (np.ndarray): int64 ``[n]``, the label of each character; labels are
-            numbered ``0..num_labels-1`` in the order their masters appear in ``chars``.
+        labels (np.ndarray): int64 ``[n]``, the label of each character, numbered by
+            :func:`number_labels` (``0..num_labels-1`` in the order in which their masters
+            first appear in ``chars``).
         label_chars (list[str]): ``num_labels`` printable characters (the masters).
     """
 
@@ -69,10 +85,8 @@ class GlyphCharset:
         if np.any(self.masters[self.masters] != self.masters):
             raise ValueError('a master must be its own master')
         self.meta = dict(meta or {})
-        is_master = self.masters == np.arange(len(self.chars))
-        label_of_master = np.cumsum(is_master) - 1
-        self.labels = label_of_master[self.masters].astype(np.int64)
-        self.label_chars = [c for c, m in zip(self.chars, is_master) if m]
+        self.labels, label_masters = number_labels(self.masters)
+        self.label_chars = [self.chars[m] for m in label_masters]
 
     def _case_masters(self, case_sensitive: bool) -> list[int]:
         masters = list(range(len(self.chars)))
@@ -171,20 +185,3 @@ class GlyphCharset:
             chars = [str(c) for c in data['chars'].tolist()] if data['chars'].size else []
             return cls(chars, data['glyphs'].reshape(-1, GLYPH_SIZE, GLYPH_SIZE),
                        data['masters'], meta=json.loads(str(data['meta'])))
-
-
-def load_charset(path: str | os.PathLike) -> GlyphCharset:
-    """Load a charset: a wna ``.npz`` file, an upstream ``vismeta.pt`` file, or a folder
-    holding ``vismeta.pt`` (the upstream ``dictsv2/<name>/`` layout)."""
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        candidate = os.path.join(path, 'vismeta.pt')
-        if not os.path.isfile(candidate):
-            raise FileNotFoundError(f'charset folder {path} holds no vismeta.pt')
-        path = candidate
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f'charset file not found: {path}')
-    if path.endswith('.pt') or path.endswith('.pth'):
-        from .vismeta import load_vismeta
-        return load_vismeta(path)
-    return GlyphCharset.from_npz(path)

@@ -17,7 +17,8 @@ their whole lists, as the training charset does for ``latin62``.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import os
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -132,3 +133,14 @@ def build_mode_charsets(groups: dict[str, list[str]],
         info = dict(full.meta, mode=m, has_unk=MODES[m].has_unk, **(meta or {}))
         charsets[m] = GlyphCharset(sub.chars, sub.glyphs, sub.masters, meta=info)
     return charsets, missing
+
+
+def save_mode_charsets(charsets: Mapping[str, GlyphCharset], out_dir: str | os.PathLike,
+                       prefix: str) -> dict[str, str]:
+    """Write each mode's dictionary as ``<out_dir>/<prefix>_<mode>.npz``; returns the
+    paths by mode."""
+    paths = {}
+    for mode, charset in charsets.items():
+        paths[mode] = os.path.join(os.fspath(out_dir), f'{prefix}_{mode}.npz')
+        charset.save(paths[mode])
+    return paths

@@ -8,11 +8,18 @@ from .lmdb_io import (
                       read_num_samples,
                       write_lmdb,
 )
-from .samplers import DEFAULT_BUCKETS, AspectRatioBucketBatchSampler
-from .transforms import BGRToRGB, PackWnAInputs, RouterThumbnail, WnAAugment
+from .samplers import (
+    DEFAULT_BUCKETS,
+    BucketSamplerDataset,
+    WnAAspectRatioBucketBatchSampler,
+    buckets_of,
+    in_ratio_range,
+)
+from .transforms import PackWnAInputs, WnAAugment, WnABGRToRGB, WnARouterThumbnail
 
 __all__ = [
     'WnALMDBDataset', 'decode_image', 'image_header_size', 'LMDBRecord', 'detect_index_base',
     'open_lmdb_readonly', 'read_labels', 'read_num_samples', 'write_lmdb', 'DEFAULT_BUCKETS',
-    'AspectRatioBucketBatchSampler', 'BGRToRGB', 'PackWnAInputs', 'RouterThumbnail', 'WnAAugment'
+    'BucketSamplerDataset', 'WnAAspectRatioBucketBatchSampler', 'buckets_of', 'in_ratio_range',
+    'WnABGRToRGB', 'PackWnAInputs', 'WnARouterThumbnail', 'WnAAugment'
 ]

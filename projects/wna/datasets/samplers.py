@@ -1,10 +1,14 @@
-"""``AspectRatioBucketBatchSampler``: WnA's balanced aspect-ratio buckets (72 images a step).
+"""``WnAAspectRatioBucketBatchSampler``: WnA's balanced aspect-ratio buckets (72 images a step).
 
 Each sample joins every bucket whose closed W/H interval and label-length interval contain it
 (W/H = 2 or 0.5 joins two buckets); samples in no bucket, and images whose header cannot be
 read or whose shorter side is below ``min_side``, are left out (counted in the log). Each
 batch then draws exactly ``count`` samples per bucket, uniformly with replacement, in bucket
 order, forever. The bucket index is built once from image headers and cached.
+
+:data:`DEFAULT_BUCKETS` is the one bucket table of wna: the training configs, the demo data
+(:mod:`projects.wna.datasets.synthesis`) and the benchmark's training batch use it. A dataset
+serves the sampler when it has what :class:`BucketSamplerDataset` describes.
 """
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from mmengine.dist import get_dist_info, sync_random_seed
@@ -31,13 +35,44 @@ DEFAULT_BUCKETS = (
 DEFAULT_LENGTH = (1, 32)
 
 
-def _child_datasets(dataset: Any) -> list:
+class BucketSamplerDataset(Protocol):
+    """What :class:`WnAAspectRatioBucketBatchSampler` needs of a dataset (e.g.
+    :class:`~projects.wna.datasets.WnALMDBDataset`), or of every child of a concatenation
+    (a dataset with a ``datasets`` list, such as MMOCR's ``ConcatDataset``)."""
+
+    #: The dataset's folder; the first dataset's holds the cached bucket index unless the
+    #: sampler is given a ``cache_dir``.
+    ann_file: str
+
+    def get_sizes(self) -> np.ndarray:
+        """Per sample ``(W, H, label length in grapheme clusters)`` as an int array
+        ``[len(self), 3]``; ``W = H = 0`` marks an image whose size cannot be read."""
+
+    def cache_identity(self) -> Any:
+        """A JSON-serialisable value that changes whenever the records (and so the sizes)
+        may change, e.g. path, sample count and file stamp; part of the cache key."""
+
+
+def in_ratio_range(ratio: np.ndarray | float, bucket: Mapping) -> np.ndarray | bool:
+    """Whether W/H ``ratio`` lies in the closed ``bucket['ratio']`` interval."""
+    lo, hi = bucket['ratio']
+    return (ratio >= lo) & (ratio <= hi)
+
+
+def buckets_of(width: int, height: int, buckets: Sequence[Mapping] = DEFAULT_BUCKETS
+               ) -> list[str]:
+    """The names of the buckets (closed W/H ranges) an image of this size joins."""
+    return [b['name'] for b in buckets if in_ratio_range(width / height, b)]
+
+
+def _child_datasets(dataset: Any) -> list[BucketSamplerDataset]:
     """The datasets behind ``dataset`` (the children of a ConcatDataset, else itself)."""
     children = list(getattr(dataset, 'datasets', [dataset]))
     for child in children:
         if not (hasattr(child, 'get_sizes') and hasattr(child, 'cache_identity')):
-            raise TypeError(f'AspectRatioBucketBatchSampler needs datasets with get_sizes() and '
-                            f'cache_identity() (e.g. WnALMDBDataset), got {type(child).__name__}')
+            raise TypeError(f'WnAAspectRatioBucketBatchSampler needs datasets with get_sizes() '
+                            f'and cache_identity() (a BucketSamplerDataset, e.g. '
+                            f'WnALMDBDataset), got {type(child).__name__}')
     return children
 
 
@@ -49,36 +84,50 @@ def _default_cache_dir(first_ann_file: str) -> str:
 
 
 @DATA_SAMPLERS.register_module()
-class AspectRatioBucketBatchSampler(Sampler):
+class WnAAspectRatioBucketBatchSampler(Sampler):
     """Infinite batch sampler yielding ``sum(count)`` dataset indices per batch.
 
     A batch is the concatenation, in table order, of ``count`` indices drawn uniformly with
     replacement from each bucket (default: 24 hori + 24 rect + 24 vert = 72).
 
+    Config (the demo's 8 + 8 + 8 images a step from the default table)::
+
+        train_dataloader = dict(batch_size=24, sampler=dict(type='InfiniteSampler'),
+                                batch_sampler=dict(type='WnAAspectRatioBucketBatchSampler',
+                                                   count=8), ...)
+
     Args:
         sampler: MMEngine's ``sampler`` (e.g. ``InfiniteSampler``); only its ``dataset`` and
             ``seed`` are used.
         batch_size: MMEngine's ``batch_size``; must equal the sum of the bucket counts.
-        buckets: the bucket table, dicts ``name``, ``ratio=(lo, hi)`` (closed W/H interval),
-            ``count`` and optionally ``length=(lo, hi)`` (grapheme clusters, default 1..32).
+        buckets: the bucket table (default :data:`DEFAULT_BUCKETS`), dicts ``name``,
+            ``ratio=(lo, hi)`` (closed W/H interval), ``count`` and optionally
+            ``length=(lo, hi)`` (grapheme clusters, default 1..32).
         min_side: images with a shorter side below this (or an unreadable header) are left out.
         seed: the sampling seed; default: the sampler's seed, else ``sync_random_seed()``.
         rank: the stream index; default: this process's distributed rank. Each rank draws a
             different stream.
         cache_dir: where the bucket index is cached; default ``<first LMDB>/wna_buckets`` if
             writable, else ``~/.cache/wna/buckets``.
-        dataset: the dataset, when there is no ``sampler`` to take it from.
+        dataset: the dataset (a :class:`BucketSamplerDataset` or a concatenation of them),
+            when there is no ``sampler`` to take it from.
+        count: images drawn from every bucket, replacing the table's counts (an int >= 1;
+            default: the counts of ``buckets``).
     """
 
     def __init__(self, sampler: Any = None, batch_size: int | None = None,
                  buckets: Sequence[dict] = DEFAULT_BUCKETS, min_side: int = 5,
                  seed: int | None = None, rank: int | None = None, cache_dir: str | None = None,
-                 dataset: Any = None) -> None:
+                 dataset: Any = None, count: int | None = None) -> None:
         self.sampler = sampler  # MMEngine's DistSamplerSeedHook looks for batch_sampler.sampler
         dataset = dataset if dataset is not None else getattr(sampler, 'dataset', None)
         if dataset is None:
-            raise ValueError('AspectRatioBucketBatchSampler needs a dataset (or a sampler '
+            raise ValueError('WnAAspectRatioBucketBatchSampler needs a dataset (or a sampler '
                              'with a .dataset)')
+        if count is not None:
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f'count must be an int >= 1 (images per bucket), got {count!r}')
+            buckets = [dict(b, count=count) for b in buckets]
         self.buckets = [self._check_bucket(b) for b in buckets]
         names = [b['name'] for b in self.buckets]
         if not names or len(set(names)) != len(names):
@@ -111,14 +160,15 @@ class AspectRatioBucketBatchSampler(Sampler):
 
     # --- the bucket index -------------------------------------------------------------------
 
-    def _cache_path(self, children: list) -> str:
+    def _cache_path(self, children: Sequence[BucketSamplerDataset]) -> str:
         table = [dict(name=b['name'], ratio=b['ratio'], length=b['length']) for b in self.buckets]
         identity = dict(datasets=[c.cache_identity() for c in children], buckets=table,
                         min_side=self.min_side)
         digest = hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:20]
         return os.path.join(self.cache_dir, f'buckets_{digest}.npz')
 
-    def _load_or_build(self, children: list) -> dict[str, np.ndarray]:
+    def _load_or_build(self, children: Sequence[BucketSamplerDataset]
+                       ) -> dict[str, np.ndarray]:
         path = self._cache_path(children)
         if os.path.isfile(path):
             with np.load(path) as cached:
@@ -143,8 +193,7 @@ class AspectRatioBucketBatchSampler(Sampler):
         indices = {}
         in_any = np.zeros(len(sizes), dtype=bool)
         for b in self.buckets:
-            lo, hi = b['ratio']
-            sel = usable & (ratio >= lo) & (ratio <= hi) & \
+            sel = usable & in_ratio_range(ratio, b) & \
                 (length >= b['length'][0]) & (length <= b['length'][1])
             indices[b['name']] = np.flatnonzero(sel).astype(np.int64)
             in_any |= sel

@@ -1,17 +1,17 @@
-"""Config handling shared by ``tools/train.py``, ``tools/test.py`` and the other tools."""
+"""Runner set-up shared by ``tools/train.py``, ``tools/test.py`` and the other tools: the
+config (work dir, launcher, ``--cfg-options``), CPU-only distributed runs, AMP, resuming,
+extra hooks and building the runner."""
 from __future__ import annotations
 
 import argparse
-import copy
+import logging
 import os
 import os.path as osp
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmocr.registry import MODELS
-from torch import nn
+from mmengine.logging import print_log
+from mmengine.runner import Runner
 
 
 def load_config(path: str, cfg_options: dict | None = None,
@@ -50,15 +50,6 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
-def add_font_args(parser) -> None:
-    """``--font`` / ``--face-index``: the font glyphs are rendered with (tools that build
-    dictionaries); ``parser`` may be an argument group."""
-    parser.add_argument('--font', help='TTF/OTF/TTC font file (default: Noto Sans CJK from the '
-                        'noto-cjk-sans-otc package)')
-    parser.add_argument('--face-index', type=int, default=0,
-                        help='face inside a font collection (default 0 = Noto Sans CJK JP)')
-
-
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config of a runner tool's arguments (see :func:`add_runner_args`), with the
     local rank exported and, for CPU-only distributed runs, the gloo group created."""
@@ -86,43 +77,49 @@ def setup_cpu_distributed(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
-def config_test_pipeline(cfg: Config) -> list[dict]:
-    """A copy of the config's test pipeline: ``test_dataloader.dataset.pipeline`` (where
-    MMOCR's inferencer reads it), that of the dataset's first member, or
-    ``test_pipeline``."""
-    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-    members = dataset.get('datasets') or [{}]
-    pipeline = (dataset.get('pipeline') or members[0].get('pipeline')
-                or cfg.get('test_pipeline'))
-    if not pipeline:
-        raise ValueError('the config has neither test_dataloader.dataset.pipeline nor '
-                         'test_pipeline')
-    return copy.deepcopy([dict(t) for t in pipeline])
+def enable_amp(cfg: Config) -> None:
+    """Swap the optim wrapper for its automatic-mixed-precision counterpart: the registered
+    wrapper whose name has ``AmpOptimWrapper`` for ``OptimWrapper`` (e.g.
+    ``WnAGroupClipOptimWrapper`` -> ``WnAGroupClipAmpOptimWrapper``), with a dynamic loss
+    scale unless the config sets one."""
+    from mmocr.registry import OPTIM_WRAPPERS
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if 'Amp' in wrapper:
+        print_log('AMP training is already enabled in the config.', logger='current',
+                  level=logging.WARNING)
+        return
+    amp_wrapper = wrapper.replace('OptimWrapper', 'AmpOptimWrapper')
+    if OPTIM_WRAPPERS.get(amp_wrapper) is None:
+        raise ValueError(f'--amp: the optim wrapper {wrapper} has no AMP counterpart '
+                         f'({amp_wrapper} is not registered)')
+    cfg.optim_wrapper.type = amp_wrapper
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
-def load_recognizer(config: str | os.PathLike | Config,
-                    checkpoint: str | os.PathLike | None,
-                    device: str | torch.device = 'cpu',
-                    cfg_options: dict | None = None) -> nn.Module:
-    """Build ``config``'s model, load ``checkpoint`` (strictly) and put it in eval mode.
+def set_resume(cfg: Config, checkpoint: str) -> None:
+    """Resume training from ``checkpoint``, or from the latest one in the work dir when
+    it is ``'auto'``."""
+    cfg.resume = True
+    cfg.load_from = None if checkpoint == 'auto' else checkpoint
 
-    Args:
-        config: a config file or a loaded :class:`~mmengine.config.Config` (not modified).
-        checkpoint: a trusted checkpoint file; ``None`` keeps the (torch-seeded) random
-            initial weights.
-        device: e.g. ``'cpu'``, ``'cuda'``, ``'cuda:1'``.
-        cfg_options: overrides merged into the config (``--cfg-options`` style).
 
-    Returns:
-        The model, with the (merged) config as ``model.cfg``.
-    """
-    cfg = copy.deepcopy(config) if isinstance(config, Config) else Config.fromfile(
-        os.fspath(config))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmocr'))
-    model = MODELS.build(cfg.model)
-    if checkpoint is not None:
-        load_checkpoint(model, os.fspath(checkpoint), map_location='cpu', strict=True)
-    model.cfg = cfg
-    return model.to(device).eval()
+def enable_auto_scale_lr(cfg: Config) -> None:
+    """Scale the learning rate by the real batch size (``auto_scale_lr.base_batch_size``
+    must be in the config)."""
+    if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+        raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the '
+                         'config')
+    cfg.auto_scale_lr.enable = True
+
+
+def add_custom_hooks(cfg: Config, *hooks: dict) -> None:
+    """Append hook configs to ``cfg.custom_hooks``."""
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + list(hooks)
+
+
+def build_runner(cfg: Config) -> Runner:
+    """MMEngine's ``Runner`` of ``cfg``, or the registered ``runner_type`` it names."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from mmengine.registry import RUNNERS
+    return RUNNERS.build(cfg)

@@ -1,30 +1,64 @@
-"""wna models (components registered into MMOCR's registries).
+"""wna models (every component registered into MMOCR's registries under its class name).
 
 ``WnARecognizer`` assembles: the shared ``WnAResNet45Core`` (conv weights) with per-user
-``WnAResNet45Norms``; the ``WnARouter`` (own ``WnAResNet45`` + ``WnASpatialAttentionPool``)
-and ``WnARoutingPolicy``; three ``WnAExpert`` (``WnASpatialEmbedding`` +
-``WnATemporalFPNCAM`` + length head + attention maps + DTD); the ``WnAGlyphEncoder`` with
-the ``WnAPrototypeSampler``; the ``WnAOpenSetClassifier``; the ``WnAMoELoss``; and the
-``WnADataPreprocessor``.
+``WnAResNet45Norms`` (``backbones``); the ``WnARouter`` (own ``WnAResNet45`` +
+``WnASpatialAttentionPool``) and a routing policy, ``WnALearnedRouting`` or
+``WnARuleBasedRouting`` (``routers``); three ``WnAExpert`` (``WnASpatialEmbedding`` +
+``WnATemporalFPNCAM`` + length head + attention maps + DTD; ``experts``); the
+``WnAGlyphEncoder``, the ``WnAPrototypeSampler``, the ``WnAPrototypeBank`` and the
+``WnAOpenSetClassifier`` (``heads``); the ``WnAMoELoss`` with its parts (``losses``); and
+the ``WnADataPreprocessor``.
 """
-from .attention_pool import SpatialAttentionPool
-from .classifier import OpenSetClassifier, greedy_decode, max_merge
-from .data_preprocessor import WnADataPreprocessor
-from .expert import Expert, ExpertOutput, decoupled_text_decoder, stretch_to_canvas
-from .glyph_encoder import GlyphEncoder
-from .label_space import LabelSpace, PrototypeSampler
-from .losses import MoELoss, aroute_loss, ohem_weights, per_sample_recognition_loss, pgroute_loss
-from .recognizer import WnARecognizer
-from .resnet45 import ResNet45, ResNet45Core, ResNet45Norms
-from .router import Router
-from .routing import RoutingPolicy
-from .temporal import SpatialEmbedding, TemporalFPNCAM
+from .backbones import WnAResNet45, WnAResNet45Core, WnAResNet45Norms
+from .data_preprocessors import WnADataPreprocessor
+from .experts import (
+    ExpertOutput,
+    WnAExpert,
+    WnASpatialEmbedding,
+    WnATemporalFPNCAM,
+    decoupled_text_decoder,
+    stretch_to_canvas,
+)
+from .heads import (
+    CharsetSource,
+    LabelSpace,
+    PrototypeSet,
+    WnAGlyphEncoder,
+    WnAOpenSetClassifier,
+    WnAPrototypeBank,
+    WnAPrototypeSampler,
+    glyphs_to_tensor,
+    greedy_decode,
+    max_merge,
+)
+from .layers import WnASpatialAttentionPool, normalise_pixels
+from .losses import (
+    ExpertLogits,
+    WnAImitationRouteLoss,
+    WnALossPenalty,
+    WnAMoELoss,
+    WnANEDMixPenalty,
+    WnAOHEM,
+    WnAPolicyGradientRouteLoss,
+    WnARecognitionLoss,
+    aroute_loss,
+    per_sample_recognition_loss,
+    pgroute_loss,
+)
+from .recognizers import WnARecognizer
+from .routers import WnALearnedRouting, WnARouter, WnARoutingPolicy, WnARuleBasedRouting
+from .upstream_modules import EXPERT_MODULES, SHARED_MODULES, UpstreamModule, upstream_modules
 
 __all__ = [
-    'SpatialAttentionPool', 'OpenSetClassifier', 'greedy_decode', 'max_merge',
-    'WnADataPreprocessor', 'Expert', 'ExpertOutput', 'decoupled_text_decoder',
-    'stretch_to_canvas', 'GlyphEncoder', 'LabelSpace', 'PrototypeSampler', 'MoELoss',
-    'aroute_loss', 'ohem_weights', 'per_sample_recognition_loss', 'pgroute_loss',
-    'WnARecognizer', 'ResNet45', 'ResNet45Core', 'ResNet45Norms', 'Router', 'RoutingPolicy',
-    'SpatialEmbedding', 'TemporalFPNCAM'
+    'WnAResNet45', 'WnAResNet45Core', 'WnAResNet45Norms', 'WnADataPreprocessor',
+    'ExpertOutput', 'WnAExpert', 'WnASpatialEmbedding', 'WnATemporalFPNCAM',
+    'decoupled_text_decoder', 'stretch_to_canvas', 'CharsetSource', 'LabelSpace',
+    'PrototypeSet', 'WnAGlyphEncoder', 'WnAOpenSetClassifier', 'WnAPrototypeBank',
+    'WnAPrototypeSampler', 'glyphs_to_tensor', 'greedy_decode', 'max_merge',
+    'WnASpatialAttentionPool', 'normalise_pixels', 'ExpertLogits', 'WnAImitationRouteLoss',
+    'WnALossPenalty', 'WnAMoELoss', 'WnANEDMixPenalty', 'WnAOHEM',
+    'WnAPolicyGradientRouteLoss', 'WnARecognitionLoss', 'aroute_loss',
+    'per_sample_recognition_loss', 'pgroute_loss', 'WnARecognizer', 'WnALearnedRouting',
+    'WnARouter', 'WnARoutingPolicy', 'WnARuleBasedRouting', 'EXPERT_MODULES',
+    'SHARED_MODULES', 'UpstreamModule', 'upstream_modules'
 ]

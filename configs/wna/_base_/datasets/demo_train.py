@@ -8,9 +8,5 @@ __demo = '{{$WNA_DEMO_DATA:data/wna_demo}}'
 train_dataloader = dict(
     batch_size=24,
     num_workers=2,
-    batch_sampler=dict(buckets=[
-        dict(name='hori', ratio=(2, 9999), count=8),
-        dict(name='rect', ratio=(0.5, 2), count=8),
-        dict(name='vert', ratio=(-100, 0.5), count=8),
-    ]),
+    batch_sampler=dict(count=8),  # images per bucket of the default table
     dataset=dict(datasets=[dict(type='WnALMDBDataset', ann_file=f'{__demo}/train_NG')]))

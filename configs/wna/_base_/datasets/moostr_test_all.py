@@ -21,8 +21,8 @@ __tests = [
 test_pipeline = [
     dict(type='LoadImageFromNDArray'),
     dict(type='LoadOCRAnnotations', with_text=True),
-    dict(type='BGRToRGB'),
-    dict(type='RouterThumbnail'),
+    dict(type='WnABGRToRGB'),
+    dict(type='WnARouterThumbnail'),
     dict(type='PackWnAInputs',
          meta_keys=('img_path', 'ori_shape', 'img_shape', 'test_key', 'dict_path', 'has_unk',
                     'sample_idx')),

@@ -1,15 +1,15 @@
 # MOOSTR "seen" training set: the five *_seen_NG LMDBs in source order art, mlt, ctw, rctw,
 # lsvt, concatenated; 72 images a step (24 hori + 24 rect + 24 vert, drawn with replacement
-# from aspect-ratio buckets; the bucket index is cached under the first LMDB or
-# ~/.cache/wna/buckets). Set WNA_DATA to the data root.
+# from the aspect-ratio buckets of the sampler's default table; the bucket index is cached
+# under the first LMDB or ~/.cache/wna/buckets). Set WNA_DATA to the data root.
 __root = '{{$WNA_DATA:data/moostr}}'
 
 train_pipeline = [
     dict(type='LoadImageFromNDArray'),
     dict(type='LoadOCRAnnotations', with_text=True),
-    dict(type='BGRToRGB'),
+    dict(type='WnABGRToRGB'),
     dict(type='WnAAugment'),
-    dict(type='RouterThumbnail', size=32),
+    dict(type='WnARouterThumbnail', size=32),
     dict(type='PackWnAInputs', meta_keys=('img_path', 'ori_shape', 'img_shape')),
 ]
 
@@ -18,13 +18,8 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=False),
-    batch_sampler=dict(
-        type='AspectRatioBucketBatchSampler',
-        buckets=[
-            dict(name='hori', ratio=(2, 9999), count=24),
-            dict(name='rect', ratio=(0.5, 2), count=24),
-            dict(name='vert', ratio=(-100, 0.5), count=24),
-        ]),
+    # the sampler's default bucket table (DEFAULT_BUCKETS in projects/wna/datasets/samplers.py)
+    batch_sampler=dict(type='WnAAspectRatioBucketBatchSampler'),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='ConcatDataset',

@@ -31,16 +31,24 @@ model = dict(
         pool=dict(type='WnASpatialAttentionPool', pos_channels=32, pos_size=16)),
     classifier=dict(type='WnAOpenSetClassifier', tau_init=0.0),
     # Expert order hori, vert, rect; closed AR (W/H) ranges and rule anchors.
+    # The router chooses among the feasible experts (WnARuleBasedRouting: the
+    # closest-anchor rule of the BASE ablations).
     routing=dict(
-        type='WnARoutingPolicy',
+        type='WnALearnedRouting',
         ar_ranges=[[1, 9999], [-9999, 1], [0.3, 3]],
         anchors=[4, 0.25, 1],
-        len_range=[1, 32],
-        rule_based=False),
+        len_range=[1, 32]),
     proto_sampler=dict(type='WnAPrototypeSampler', capacity=256, keep_fraction=0.8,
                        num_special=1, negatives_may_be_servants=True),
-    loss=dict(type='WnAMoELoss', route='aroute', penalty='nedmix', ohem='ohem01E'),
+    # Test dictionaries are loaded and their prototypes encoded (256 glyphs a pass) once.
+    prototype_bank=dict(type='WnAPrototypeBank', chunk=256),
+    # The objective: router loss aroute, penalty nedmix, OHEM ohem01E (MODEL.md 8).
+    loss=dict(
+        type='WnAMoELoss',
+        recognition=dict(type='WnARecognitionLoss'),
+        route=dict(type='WnAImitationRouteLoss'),
+        penalty=dict(type='WnANEDMixPenalty', clip=0.6, scale=100.0),
+        mining=dict(type='WnAOHEM', fraction=0.1, weighted=True)),
     train_charset=None,
     default_charset=None,
-    proto_chunk=256,
 )

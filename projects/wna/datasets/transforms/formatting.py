@@ -35,7 +35,7 @@ class PackWnAInputs(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         if 'thumb' not in results:
-            raise KeyError('PackWnAInputs needs results["thumb"]; put RouterThumbnail before it')
+            raise KeyError('PackWnAInputs needs results["thumb"]; put WnARouterThumbnail before it')
         inputs = dict(img=_to_chw_uint8(results['img'], 'img'),
                       thumb=_to_chw_uint8(results['thumb'], 'thumb'))
         data_sample = TextRecogDataSample()

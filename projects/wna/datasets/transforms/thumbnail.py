@@ -1,4 +1,4 @@
-"""``RouterThumbnail``: the router's 32x32 ``INTER_AREA`` thumbnail ("beacon")."""
+"""``WnARouterThumbnail``: the router's 32x32 ``INTER_AREA`` thumbnail ("beacon")."""
 from __future__ import annotations
 
 import cv2
@@ -7,7 +7,7 @@ from mmocr.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class RouterThumbnail(BaseTransform):
+class WnARouterThumbnail(BaseTransform):
     """Add ``results['thumb']``: ``results['img']`` resized to ``[size, size, 3]`` uint8.
 
     ``cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)`` on the uint8 image as it

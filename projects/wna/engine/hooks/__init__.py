@@ -1,6 +1,12 @@
-"""wna hooks (registered into MMOCR's ``HOOKS``): speed, prediction dump, ablation log."""
+"""wna hooks (registered into MMOCR's ``HOOKS``): speed, prediction dump, ablation log,
+prototype warm-up, prototype-sampler step, training progress bar and drawing of predictions."""
 from .ablation_hook import WnAAblationHook
 from .fps_hook import WnAFPSHook
 from .prediction_dump_hook import WnAPredictionDumpHook
+from .progress_hook import WnATrainProgressBarHook
+from .prototype_sampler_step_hook import WnAPrototypeSamplerStepHook
+from .prototype_warmup_hook import WnAPrototypeWarmupHook
+from .visualization_hook import WnAVisualizationHook
 
-__all__ = ['WnAAblationHook', 'WnAFPSHook', 'WnAPredictionDumpHook']
+__all__ = ['WnAAblationHook', 'WnAFPSHook', 'WnAPredictionDumpHook', 'WnATrainProgressBarHook',
+           'WnAPrototypeSamplerStepHook', 'WnAPrototypeWarmupHook', 'WnAVisualizationHook']

@@ -8,14 +8,7 @@ from collections.abc import Sequence
 from mmengine.hooks import Hook
 from mmocr.registry import HOOKS
 
-#: Test name used for samples without a ``test_key`` in their metainfo.
-NO_TEST_KEY = 'all'
-
-
-def sample_test_key(sample) -> str:
-    """The ``test_key`` metainfo of a data sample (object or dict), or :data:`NO_TEST_KEY`."""
-    getter = sample.get if isinstance(sample, dict) else sample.metainfo.get
-    return getter('test_key') or NO_TEST_KEY
+from projects.wna.evaluation.predictions import sample_test_key
 
 
 @HOOKS.register_module()

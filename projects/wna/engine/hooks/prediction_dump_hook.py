@@ -9,39 +9,18 @@ from typing import IO
 from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmocr.registry import HOOKS
+from mmocr.structures import TextRecogDataSample
 
-from .fps_hook import sample_test_key
-
-
-def _plain_list(values) -> list[float] | None:
-    """A list of floats from a list / tuple / tensor / array, or ``None``."""
-    if values is None:
-        return None
-    if hasattr(values, 'tolist'):
-        values = values.tolist()
-    return [float(v) for v in values]
+from projects.wna.evaluation.predictions import prediction_record, sample_test_key
 
 
-def prediction_record(sample, position: int) -> dict:
-    """The JSON record of one predicted ``TextRecogDataSample``.
-
-    ``index`` is the sample's index in its test set (``sample_idx`` metainfo, or
-    ``position``, the running count of this test's samples, when absent).
-    """
-    meta = sample.metainfo
-    gt = sample.get('gt_text')
-    pred = sample.get('pred_text')
-    route = sample.get('pred_route')
-    ori_shape = meta.get('ori_shape')
-    return dict(
-        index=int(meta.get('sample_idx', position)),
-        test=sample_test_key(sample),
-        text=pred.get('item') if pred is not None else None,
-        gt=gt.get('item') if gt is not None else None,
-        scores=_plain_list(pred.get('score')) if pred is not None else None,
-        expert=route.get('expert') if route is not None else None,
-        router_probs=_plain_list(route.get('probs')) if route is not None else None,
-        ori_shape=list(ori_shape) if ori_shape is not None else None)
+def dump_record(sample: TextRecogDataSample, position: int) -> dict:
+    """The JSON record of one predicted test sample: ``index`` (its ``sample_idx``
+    metainfo, or ``position``, the running count of this test's samples, when absent),
+    ``test`` and the :func:`~projects.wna.evaluation.predictions.prediction_record` with
+    the ground truth."""
+    return dict(index=int(sample.metainfo.get('sample_idx', position)),
+                test=sample_test_key(sample), **prediction_record(sample, with_gt=True))
 
 
 @HOOKS.register_module()
@@ -83,7 +62,7 @@ class WnAPredictionDumpHook(Hook):
                 os.makedirs(osp.dirname(path), exist_ok=True)
                 self._files[test] = open(path, 'w', encoding='utf-8')  # noqa: SIM115
                 self._counts[test] = 0
-            record = prediction_record(sample, self._counts[test])
+            record = dump_record(sample, self._counts[test])
             self._counts[test] += 1
             self._files[test].write(json.dumps(record, ensure_ascii=False) + '\n')
 

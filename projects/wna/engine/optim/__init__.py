@@ -1,6 +1,10 @@
 """Optimisation: one parameter group per module and per-group gradient clipping."""
-from .group_clip_wrapper import GroupClipAmpOptimWrapper, GroupClipOptimWrapper, PerGroupClipMixin
-from .module_groups_constructor import ModuleGroupsOptimWrapperConstructor
+from .group_clip_wrapper import (
+    PerGroupClipMixin,
+    WnAGroupClipAmpOptimWrapper,
+    WnAGroupClipOptimWrapper,
+)
+from .module_groups_constructor import WnAModuleGroupsOptimWrapperConstructor
 
-__all__ = ['GroupClipAmpOptimWrapper', 'GroupClipOptimWrapper', 'PerGroupClipMixin',
-           'ModuleGroupsOptimWrapperConstructor']
+__all__ = ['WnAGroupClipAmpOptimWrapper', 'WnAGroupClipOptimWrapper', 'PerGroupClipMixin',
+           'WnAModuleGroupsOptimWrapperConstructor']

@@ -10,7 +10,7 @@ class PerGroupClipMixin:
 
     WnA clips ``clip_grad_norm_(params_of_module, max_norm=20)`` per upstream module, not
     over all parameters; pair the wrappers with
-    :class:`~projects.wna.engine.optim.ModuleGroupsOptimWrapperConstructor`, which puts
+    :class:`~projects.wna.engine.optim.WnAModuleGroupsOptimWrapperConstructor`, which puts
     each module into its own group. The largest pre-clipping group norm is logged as
     ``train/grad_norm``.
     """
@@ -28,12 +28,13 @@ class PerGroupClipMixin:
 
 
 @OPTIM_WRAPPERS.register_module()
-class GroupClipOptimWrapper(PerGroupClipMixin, OptimWrapper):
-    """``OptimWrapper`` with per-group clipping. Config: ``dict(type='GroupClipOptimWrapper',
-    optimizer=..., clip_grad=dict(max_norm=20, norm_type=2))``."""
+class WnAGroupClipOptimWrapper(PerGroupClipMixin, OptimWrapper):
+    """``OptimWrapper`` with per-group clipping. Config:
+    ``dict(type='WnAGroupClipOptimWrapper', optimizer=..., clip_grad=dict(max_norm=20,
+    norm_type=2))``."""
 
 
 @OPTIM_WRAPPERS.register_module()
-class GroupClipAmpOptimWrapper(PerGroupClipMixin, AmpOptimWrapper):
+class WnAGroupClipAmpOptimWrapper(PerGroupClipMixin, AmpOptimWrapper):
     """``AmpOptimWrapper`` with per-group clipping (gradients are unscaled before
-    clipping); what ``tools/train.py --amp`` selects for ``GroupClipOptimWrapper``."""
+    clipping); what ``tools/train.py --amp`` selects for ``WnAGroupClipOptimWrapper``."""

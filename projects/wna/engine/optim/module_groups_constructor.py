@@ -31,8 +31,8 @@ def module_param_groups(model: nn.Module, prefixes: Sequence[str]) -> list[dict]
     return [dict(name=n, params=ps) for n, ps in groups.items() if ps]
 
 
-@OPTIM_WRAPPER_CONSTRUCTORS.register_module(name='ModuleGroupsOptimWrapperConstructor')
-class ModuleGroupsOptimWrapperConstructor:
+@OPTIM_WRAPPER_CONSTRUCTORS.register_module()
+class WnAModuleGroupsOptimWrapperConstructor:
     """One optimiser parameter group per module, for per-module gradient clipping.
 
     The groups are the module paths in ``paramwise_cfg['groups']`` if given, else those
@@ -44,8 +44,8 @@ class ModuleGroupsOptimWrapperConstructor:
     Config::
 
         optim_wrapper = dict(
-            type='GroupClipOptimWrapper',
-            constructor='ModuleGroupsOptimWrapperConstructor',
+            type='WnAGroupClipOptimWrapper',
+            constructor='WnAModuleGroupsOptimWrapperConstructor',
             optimizer=dict(type='Adadelta', lr=0.1, rho=0.9, eps=1e-6, weight_decay=5e-4),
             clip_grad=dict(max_norm=20, norm_type=2),
             paramwise_cfg=dict(lr_mult=dict(classifier=30.0)))  # optional
@@ -83,5 +83,5 @@ class ModuleGroupsOptimWrapperConstructor:
                     group['lr'] = self.optimizer_cfg['lr'] * self.lr_mult[group['name']]
         optimizer = OPTIMIZERS.build(dict(self.optimizer_cfg, params=groups))
         wrapper_cfg = dict(self.optim_wrapper_cfg)
-        wrapper_cfg.setdefault('type', 'GroupClipOptimWrapper')
+        wrapper_cfg.setdefault('type', 'WnAGroupClipOptimWrapper')
         return OPTIM_WRAPPERS.build(wrapper_cfg, default_args=dict(optimizer=optimizer))

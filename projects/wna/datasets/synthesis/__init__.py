@@ -1,0 +1,49 @@
+"""The embedded demo data: a MOOSTR-like miniature with synthetic scene text.
+
+Training lines are Chinese words, English words (mixed case) and numbers written with a
+small training charset (the 100 most frequent GB2312 level-1 characters of the Chinese
+word list plus latin62: 136 case-merged labels, so that each is seen often on a CPU);
+test lines are Japanese words mixing kanji shared with the training charset, unseen
+kanji, hiragana, katakana and some Latin. Lines are horizontal, vertical (one character
+per row, top to bottom) or near-square (1-2 characters), at most 6 characters long, so
+that all three aspect-ratio buckets of the training sampler
+(:data:`~projects.wna.datasets.DEFAULT_BUCKETS`) are populated. Words come from the
+``wordfreq`` lists; crops are rendered with the faces of the Noto Sans CJK collection in
+varied sizes, colours and backgrounds (plain, gradient, noise) with slight rotation,
+shadow, blur and noise, and stored as PNG bytes encoded from BGR, as upstream.
+Most training crops (``clean_share``, 0.9) and half of the test crops
+(``test_clean_share``) are plain: a Noto Sans CJK face, black on white or white on
+black, without effects. On 2 CPU cores the demo twin reads after 1500 iterations (GZSL
+line accuracy 26 %); with 400 Chinese characters, 30 % plain crops and lines of up to 10
+characters it read nothing after 5000.
+
+Output layout (:func:`write_demo_data`; ``tools/make_demo_data.py --out``, default
+``data/wna_demo``)::
+
+    train_NG/            training LMDB (0-indexed)
+    test_jpn_hv/         test LMDB (0-indexed)
+    dicts/train.npz      training charset (face 0)
+    dicts/jpnhv_{gzsl,osr,gosr,ostr}.npz   test dictionaries
+    meta.json            counts, seed, font, timing
+
+Modules: ``vocabulary`` (word lists), ``lines`` (random text lines), ``crops`` (rendering),
+``demo`` (the records, the LMDBs, the dictionaries and ``meta.json``).
+"""
+from .crops import FontBank, render_crop
+from .demo import (
+    CLEAN_SHARE,
+    TEST_CLEAN_SHARE,
+    TEST_PER_SIZE,
+    TRAIN_PER_SIZE,
+    DemoData,
+    describe_demo_data,
+    write_demo_data,
+)
+from .lines import japanese_line, train_line
+from .vocabulary import MAX_CHARS, TRAIN_CHINESE, Vocabulary
+
+__all__ = [
+    'FontBank', 'render_crop', 'CLEAN_SHARE', 'TEST_CLEAN_SHARE', 'TEST_PER_SIZE',
+    'TRAIN_PER_SIZE', 'DemoData', 'describe_demo_data', 'write_demo_data', 'japanese_line',
+    'train_line', 'MAX_CHARS', 'TRAIN_CHINESE', 'Vocabulary'
+]

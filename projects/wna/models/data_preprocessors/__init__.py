@@ -1,0 +1,4 @@
+"""Data preprocessors."""
+from .wna_data_preprocessor import WnADataPreprocessor
+
+__all__ = ['WnADataPreprocessor']

@@ -1,0 +1,64 @@
+"""Open-set prototype classifier with an UNK logit, and greedy decoding."""
+from __future__ import annotations
+
+import torch
+from mmocr.registry import MODELS
+from torch import nn
+
+
+def max_merge(scores: torch.Tensor, proto_labels: torch.Tensor, num_labels: int) -> torch.Tensor:
+    """Per label, the maximum score over the prototypes carrying it.
+
+    Args:
+        scores: ``[..., K]`` prototype scores.
+        proto_labels: int64 ``[K]`` label of each prototype (``0..num_labels-1``, every
+            label used at least once).
+        num_labels: ``L``.
+
+    Returns:
+        ``[..., L]``.
+    """
+    out = scores.new_full((*scores.shape[:-1], num_labels), float('-inf'))
+    index = proto_labels.expand_as(scores)
+    return out.scatter_reduce(-1, index, scores, reduce='amax', include_self=False)
+
+
+@MODELS.register_module()
+class WnAOpenSetClassifier(nn.Module):
+    """Dot products with unit-norm prototypes, max-merged per label, plus an UNK logit.
+
+    ``s_k = <f, p_k>`` (``f`` not normalised); ``logit_l = max_{k: label k = l} s_k``;
+    ``s_UNK = tau * ||f||`` with a learnable scalar ``tau`` (init ``tau_init``). A
+    character is rejected when its best cosine similarity is below ``tau``.
+
+    Shapes: features ``[..., C]``, prototypes ``[K, C]``, labels ``[K]`` ->
+    logits ``[..., L + 1]`` (UNK last).
+    """
+
+    def __init__(self, tau_init: float = 0.0) -> None:
+        super().__init__()
+        self.tau = nn.Parameter(torch.full((1, ), float(tau_init)))
+
+    def forward(self, feats: torch.Tensor, protos: torch.Tensor, proto_labels: torch.Tensor,
+                num_labels: int) -> torch.Tensor:
+        merged = max_merge(feats @ protos.t(), proto_labels, num_labels)
+        unk = self.tau * feats.norm(dim=-1, keepdim=True)
+        return torch.cat([merged, unk], dim=-1)
+
+
+def greedy_decode(logits: torch.Tensor, lengths: torch.Tensor
+                  ) -> tuple[list[list[int]], list[list[float]]]:
+    """Greedy labels and their softmax probabilities for the first ``lengths[i]`` steps.
+
+    Args:
+        logits: ``[n, S, L + 1]`` step logits.
+        lengths: ``[n]`` number of characters to read per sample (clipped to ``S``).
+
+    Returns:
+        per sample, the label ids and their probabilities.
+    """
+    probs, labels = logits.detach().softmax(dim=-1).max(dim=-1)
+    lengths = lengths.clamp(0, logits.shape[1]).tolist()
+    labels, probs = labels.tolist(), probs.tolist()
+    return ([lab[:n] for lab, n in zip(labels, lengths)],
+            [p[:n] for p, n in zip(probs, lengths)])

@@ -1,0 +1,115 @@
+"""Glyph dictionaries and the prototypes of whole dictionaries, computed once per weights."""
+from __future__ import annotations
+
+import os
+from collections.abc import Hashable
+from typing import NamedTuple
+
+import torch
+from mmocr.registry import TASK_UTILS
+from torch import nn
+
+from projects.wna.charset import GlyphCharset, load_charset
+
+from ..backbones import WnAResNet45Core
+from .glyph_encoder import WnAGlyphEncoder
+from .label_space import LabelSpace
+
+#: A dictionary: a charset, or the path of one (``load_charset``: ``.npz``, ``vismeta.pt``
+#: or its folder).
+CharsetSource = str | os.PathLike | GlyphCharset
+
+
+class PrototypeSet(NamedTuple):
+    """The prototypes of a whole dictionary.
+
+    Attributes:
+        space: the label space of every character of the dictionary.
+        protos: float ``[K, C]`` unit-norm prototypes, one per character.
+        labels: int64 ``[K]`` label of each prototype (on the prototypes' device).
+    """
+    space: LabelSpace
+    protos: torch.Tensor
+    labels: torch.Tensor
+
+
+def weights_version(*modules: nn.Module) -> tuple[tuple[int, int], ...]:
+    """An identity of the current values of every parameter and buffer of ``modules``.
+
+    Made of each tensor's storage address and in-place version counter, it changes
+    whenever an optimiser step, ``load_state_dict``, a training-mode forward (BatchNorm
+    statistics) or a device / dtype move touches any of them. (Tensors made under
+    ``torch.inference_mode`` keep no version counter; for them only the address counts.)
+    """
+    return tuple((t.data_ptr(), -1 if t.is_inference() else t._version) for m in modules
+                 for t in (*m.parameters(), *m.buffers()))
+
+
+@TASK_UTILS.register_module()
+class WnAPrototypeBank:
+    """Loads glyph dictionaries and caches the prototypes of whole dictionaries.
+
+    Test-time reading compares every step feature with the prototypes of every
+    character of a dictionary. Encoding them is the costly part of a small batch, so the
+    bank keeps, per dictionary, the prototypes computed from the current weights: an
+    entry is served while :func:`weights_version` of the encoder and the shared core is
+    the one it was computed with, and dropped once it is not. Nothing is stored while the
+    encoder is in training mode (its weights are about to change).
+
+    Args:
+        chunk: glyphs encoded per forward pass.
+
+    Dictionaries given as paths are loaded once and kept; a :class:`GlyphCharset` given
+    as such is keyed by its identity.
+    """
+
+    def __init__(self, chunk: int = 256) -> None:
+        if chunk < 1:
+            raise ValueError(f'chunk must be at least 1, got {chunk}')
+        self.chunk = chunk
+        self._charsets: dict[str, GlyphCharset] = {}
+        self._prototypes: dict[Hashable, tuple[tuple, PrototypeSet]] = {}
+
+    @staticmethod
+    def key(source: CharsetSource) -> Hashable:
+        """The cache key of a dictionary: its path, or the identity of a charset object."""
+        return id(source) if isinstance(source, GlyphCharset) else os.fspath(source)
+
+    def charset(self, source: CharsetSource) -> GlyphCharset:
+        """The charset of a path (loaded once) or the charset itself."""
+        if isinstance(source, GlyphCharset):
+            return source
+        path = os.fspath(source)
+        if path not in self._charsets:
+            self._charsets[path] = load_charset(path)
+        return self._charsets[path]
+
+    @torch.no_grad()
+    def prototypes(self, source: CharsetSource, encoder: WnAGlyphEncoder,
+                   core: WnAResNet45Core) -> PrototypeSet:
+        """The prototypes of every character of ``source``, encoded by ``encoder`` with
+        the shared ``core`` in eval mode (the encoder's mode is restored afterwards)."""
+        version = weights_version(encoder, core)
+        key = self.key(source)
+        cached = self._prototypes.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        space = LabelSpace.full(self.charset(source))
+        was_training = encoder.training
+        encoder.eval()
+        try:
+            protos = encoder.encode_chunked(space.charset.glyphs[space.char_index], core,
+                                            self.chunk)
+        finally:
+            encoder.train(was_training)
+        entry = PrototypeSet(space, protos,
+                             torch.as_tensor(space.proto_labels, device=protos.device))
+        self._prototypes = {k: v for k, v in self._prototypes.items() if v[0] == version}
+        if not was_training:
+            self._prototypes[key] = (version, entry)
+        return entry
+
+    def cached(self, encoder: WnAGlyphEncoder, core: WnAResNet45Core) -> list[Hashable]:
+        """Keys of the dictionaries whose prototypes are cached for the current weights."""
+        version = weights_version(encoder, core)
+        return [k for k, (v, _) in self._prototypes.items() if v == version]

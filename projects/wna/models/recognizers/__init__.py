@@ -1,0 +1,4 @@
+"""Recognizers."""
+from .wna_recognizer import WnARecognizer
+
+__all__ = ['WnARecognizer']
