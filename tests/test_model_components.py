@@ -14,6 +14,7 @@ from projects.wna.models import (
     decoupled_text_decoder,
     stretch_to_canvas,
 )
+from projects.wna.models.layers import resize_uint8_bilinear
 
 NARROW = (4, 8, 16, 32, 64, 64)
 
@@ -118,8 +119,9 @@ def test_stretch_matches_per_image_bilinear_interpolation():
             enumerate([(10, 40), (30, 7), (10, 40), (24, 96)])]
     out = stretch_to_canvas(imgs, (24, 96))
     for img, got in zip(imgs, out):
-        ref = torch.nn.functional.interpolate(img[None].float(), size=(24, 96),
-                                              mode='bilinear', align_corners=False)[0]
+        # on the uint8 pixels, as upstream (MODEL.md 13, quirk 7)
+        ref = torch.nn.functional.interpolate(img[None], size=(24, 96), mode='bilinear',
+                                              align_corners=False)[0].float()
         torch.testing.assert_close(got, (ref - 127.5) / 128)
 
 
@@ -131,3 +133,21 @@ def test_dtd_is_normalised_attention_average():
     out = decoupled_text_decoder(att, feat)
     torch.testing.assert_close(out[0, 0], torch.tensor([0.0, 4.0]) / (1 + 1e-4))
     torch.testing.assert_close(out[0, 1], feat[0].mean(dim=(1, 2)) * 2 / (2 + 1e-4))
+
+
+@pytest.mark.parametrize('size', [(24, 96), (96, 24), (64, 64), (32, 128), (128, 32)])
+def test_uint8_resize_is_torch_s_cpu_uint8_kernel_bit_for_bit(size):
+    g = torch.Generator().manual_seed(sum(size))
+    for _ in range(20):
+        h, w = (int(v) for v in torch.randint(2, 300, (2, ), generator=g))
+        images = torch.randint(0, 256, (2, 3, h, w), dtype=torch.uint8, generator=g)
+        expected = torch.nn.functional.interpolate(images, size=size, mode='bilinear',
+                                                   align_corners=False)
+        assert torch.equal(resize_uint8_bilinear(images, size), expected), (h, w)
+    floats = torch.nn.functional.interpolate(images.float(), size=size, mode='bilinear',
+                                             align_corners=False)
+    canvas = stretch_to_canvas(list(images), size)
+    assert torch.equal(canvas * 128 + 127.5, expected.float())  # whole grey levels
+    assert not torch.equal(expected.float(), floats)  # which a float resize is not
+    with pytest.raises(ValueError, match='uint8'):
+        resize_uint8_bilinear(images.float(), size)

@@ -6,8 +6,11 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import make_charset
 
 from projects.wna.models import (
+    ExpertLogits,
+    LabelSpace,
     WnAImitationRouteLoss,
     WnALossPenalty,
     WnAMoELoss,
@@ -15,6 +18,8 @@ from projects.wna.models import (
     WnAOHEM,
     WnAPolicyGradientRouteLoss,
     aroute_loss,
+    greedy_decode,
+    packed_greedy_labels,
     per_sample_recognition_loss,
     pgroute_loss,
 )
@@ -136,3 +141,35 @@ def test_nedmix_penalty():
     torch.testing.assert_close(WnALossPenalty()(losses), losses)
     with pytest.raises(ValueError, match='nedmix'):
         loss(losses)
+
+
+def one_hot_steps(labels, num_labels=5):
+    """Step logits ``[S, L + 1]`` that read ``labels`` (10 at the label, 0 elsewhere)."""
+    return F.one_hot(torch.tensor(labels), num_labels + 1).float() * 10
+
+
+def test_upstream_penalty_decode_misreads_after_a_length_over_the_cap():
+    # an expert batch of three samples, S = 3 steps computed (the longest target)
+    logits = torch.stack([one_hot_steps([1, 2, 3]), one_hot_steps([4, 0, 2]),
+                          one_hot_steps([3, 3, 1])])
+    lengths = torch.tensor([5, 2, 3])  # sample 0 predicts 5 > S characters
+    # packed rows, capped at S: [1 2 3][4 0][3 3 1] + zero rows up to sum(lengths) = 10;
+    # sliced with the uncapped lengths 5, 2, 3; label 0 (and zero rows) never printed
+    assert packed_greedy_labels(logits, lengths) == [[1, 2, 3, 4], [3, 3], [1]]
+    assert greedy_decode(logits, lengths)[0] == [[1, 2, 3], [4, 0], [3, 3, 1]]
+    assert greedy_decode(logits, lengths, skip_label0=True)[0] == [[1, 2, 3], [4], [3, 3, 1]]
+
+
+def test_upstream_compat_penalties_on_a_hand_made_expert_batch():
+    space = LabelSpace(make_charset(list('abcde')), range(5))  # labels a=0 ... e=4
+    logits = ExpertLogits([0, 1, 2], F.one_hot(torch.tensor([5, 2, 3]), 33).float(),
+                          torch.stack([one_hot_steps([1, 2, 3]), one_hot_steps([4, 0, 2]),
+                                       one_hot_steps([3, 3, 1])]))
+    assert WnAMoELoss.penalty_readings(logits, space) == ['bcd', 'ea', 'ddb']
+    assert WnAMoELoss.penalty_readings(logits, space, upstream_compat=True) == [
+        'bcde', 'dd', 'b']
+    losses, gts = torch.zeros(3), ['bcd', 'ea', 'ddb']
+    fixed = WnANEDMixPenalty()(losses, ['bcd', 'ea', 'ddb'], gts)
+    upstream = WnANEDMixPenalty()(losses, ['bcde', 'dd', 'b'], gts)
+    torch.testing.assert_close(fixed, torch.zeros(3))
+    torch.testing.assert_close(upstream, torch.tensor([100 / 3, 60.0, 60.0]))

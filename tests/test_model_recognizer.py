@@ -17,6 +17,7 @@ from conftest import (
     narrow_model_cfg,
 )
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmocr.registry import MODELS
 
 from projects.wna.charset import UNKNOWN_CHAR
@@ -43,9 +44,13 @@ def test_every_variant_trains_forward_and_backward(config):
     assert torch.isfinite(total)
     total.backward()
     grads = {name: p.grad for name, p in model.named_parameters()}
+    frozen_router = getattr(model.loss_module.route, 'detach_log_probs', False)
     for part in ('backbone.stem.weight', 'router.command.0.weight', 'classifier.tau',
                  'glyph_encoder.pool.pos', 'experts.hori.length_head.weight',
                  'experts.vert.attention.weight', 'experts.rect.spatial_embedding.grids.0'):
+        if part.startswith('router.') and frozen_router:
+            assert grads[part] is None, part  # upstream's pgroute: the router never learns
+            continue
         assert grads[part] is not None and torch.isfinite(grads[part]).all(), part
     shares = sum(float(losses[f'{e}_share']) for e in ('hori', 'vert', 'rect'))
     if isinstance(model.routing, WnARuleBasedRouting):
@@ -64,6 +69,28 @@ def test_router_learns_only_from_the_route_loss():
     losses['loss_route'].backward()
     assert model.router.command[0].weight.grad is not None
     assert model.backbone.stem.weight.grad is None
+
+
+@pytest.mark.parametrize('variant', ['r1', 'r1_s', 'r2', 'r2_s'])
+def test_paper_pgroute_configs_keep_the_router_frozen_unless_asked(variant):
+    """Upstream's pgroute runs (MODEL.md 8.3): no gradient reaches the router weights,
+    its BatchNorm statistics still move; detach_log_probs=False lets it learn."""
+    config = os.path.join(CONFIGS, 'ablation', f'{variant}.py')
+    for learn in (False, True):
+        torch.manual_seed(0)
+        cfg = narrow_model_cfg(Config.fromfile(config))
+        cfg['loss']['route']['detach_log_probs'] = not learn
+        cfg['train_charset'] = make_charset()
+        model = MODELS.build(cfg)
+        optim = build_optim_wrapper(model, Config.fromfile(config).optim_wrapper)
+        before = {k: v.clone() for k, v in model.router.state_dict().items()}
+        for _ in range(2):
+            model.train_step(make_batch(), optim)
+        after = model.router.state_dict()
+        weights = [k for k, _ in model.router.named_parameters()]
+        changed = [k for k in weights if not torch.equal(before[k], after[k])]
+        assert changed == (weights if learn else [])
+        assert not torch.equal(before['command.1.running_mean'], after['command.1.running_mean'])
 
 
 def test_unroutable_samples_are_skipped_not_crashed():

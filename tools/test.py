@@ -1,6 +1,7 @@
 """Evaluate a wna checkpoint on the test suite of a config.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--save-preds] [--show-dir DIR]
+        [--upstream-compat]
 
 Prints the metrics as a table (fractions shown ×100) and writes them as JSON to the work dir.
 """
@@ -12,6 +13,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
+from projects.wna.apis import add_upstream_compat_arg, upstream_compat_options  # noqa: E402
 from projects.wna.engine.runner_setup import (  # noqa: E402
     add_custom_hooks,
     add_runner_args,
@@ -34,8 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='write visualised predictions into this folder (relative to '
                         'the work dir\'s timestamped log folder)')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds per shown image')
+    add_upstream_compat_arg(parser)
     add_runner_args(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.cfg_options = upstream_compat_options(args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     if is_main_process():
         print(format_metrics_table(metrics))
         path = save_metrics_json(metrics, cfg.work_dir, config=args.config,
-                                 checkpoint=args.checkpoint)
+                                 checkpoint=args.checkpoint,
+                                 upstream_compat=args.upstream_compat)
         print(f'metrics written to {path}')
     return metrics
 

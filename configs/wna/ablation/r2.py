@@ -5,5 +5,9 @@ _base_ = ['../_base_/wna_s_moostr.py', '../_base_/datasets/moostr_test_ablation.
 
 variant = 'r2'
 model = dict(
-    loss=dict(route=dict(type='WnAPolicyGradientRouteLoss'), mining=None),
+    loss=dict(
+        # as upstream's pgroute runs: no gradient reaches the router (it keeps its
+        # initial weights); detach_log_probs=False trains it by policy gradient
+        route=dict(type='WnAPolicyGradientRouteLoss', detach_log_probs=True),
+        mining=None),
 )

@@ -30,6 +30,7 @@ from .heads import (
     glyphs_to_tensor,
     greedy_decode,
     max_merge,
+    packed_greedy_labels,
 )
 from .layers import WnASpatialAttentionPool, normalise_pixels
 from .losses import (
@@ -55,6 +56,7 @@ __all__ = [
     'decoupled_text_decoder', 'stretch_to_canvas', 'CharsetSource', 'LabelSpace',
     'PrototypeSet', 'WnAGlyphEncoder', 'WnAOpenSetClassifier', 'WnAPrototypeBank',
     'WnAPrototypeSampler', 'glyphs_to_tensor', 'greedy_decode', 'max_merge',
+    'packed_greedy_labels',
     'WnASpatialAttentionPool', 'normalise_pixels', 'ExpertLogits', 'WnAImitationRouteLoss',
     'WnALossPenalty', 'WnAMoELoss', 'WnANEDMixPenalty', 'WnAOHEM',
     'WnAPolicyGradientRouteLoss', 'WnARecognitionLoss', 'aroute_loss',

@@ -6,18 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from mmocr.registry import MODELS
 from torch import nn
 
 from ..backbones import WnAResNet45Core, WnAResNet45Norms
-from ..layers import normalise_pixels
+from ..layers import normalise_pixels, resize_uint8_bilinear
 
 
 def stretch_to_canvas(imgs: Sequence[torch.Tensor], size: Sequence[int]) -> torch.Tensor:
     """Bilinearly stretch (no padding, ``align_corners=False``) and normalise images.
 
-    Images of equal size are resized together, one ``interpolate`` call per distinct
+    The stretch is done on the uint8 pixels and rounded to whole grey levels, exactly as
+    upstream (``F.interpolate`` on uint8 CPU tensors; :func:`resize_uint8_bilinear`), so
+    canvases match upstream's on every device; normalisation comes after.
+
+    Images of equal size are resized together, one resize per distinct
     size (a per-image call is unavoidable for distinct sizes, which is the common case at
     test time; the cost is a few small kernels per batch).
 
@@ -36,10 +39,8 @@ def stretch_to_canvas(imgs: Sequence[torch.Tensor], size: Sequence[int]) -> torc
     for i, img in enumerate(imgs):
         groups.setdefault(tuple(img.shape), []).append(i)
     for idx in groups.values():
-        batch = torch.stack([imgs[i] for i in idx]).float()
-        if tuple(batch.shape[-2:]) != size:
-            batch = F.interpolate(batch, size=size, mode='bilinear', align_corners=False)
-        out[idx] = batch
+        batch = torch.stack([imgs[i] for i in idx])
+        out[idx] = resize_uint8_bilinear(batch, size).float()
     return normalise_pixels(out)
 
 

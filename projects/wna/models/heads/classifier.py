@@ -46,13 +46,15 @@ class WnAOpenSetClassifier(nn.Module):
         return torch.cat([merged, unk], dim=-1)
 
 
-def greedy_decode(logits: torch.Tensor, lengths: torch.Tensor
+def greedy_decode(logits: torch.Tensor, lengths: torch.Tensor, skip_label0: bool = False
                   ) -> tuple[list[list[int]], list[list[float]]]:
     """Greedy labels and their softmax probabilities for the first ``lengths[i]`` steps.
 
     Args:
         logits: ``[n, S, L + 1]`` step logits.
         lengths: ``[n]`` number of characters to read per sample (clipped to ``S``).
+        skip_label0: drop every step whose label is 0, as upstream's decoder does (its
+            label 0 was once an end-of-sequence token; MODEL.md 13, quirk 1).
 
     Returns:
         per sample, the label ids and their probabilities.
@@ -60,5 +62,34 @@ def greedy_decode(logits: torch.Tensor, lengths: torch.Tensor
     probs, labels = logits.detach().softmax(dim=-1).max(dim=-1)
     lengths = lengths.clamp(0, logits.shape[1]).tolist()
     labels, probs = labels.tolist(), probs.tolist()
-    return ([lab[:n] for lab, n in zip(labels, lengths)],
-            [p[:n] for p, n in zip(probs, lengths)])
+    pairs = [list(zip(lab[:n], p[:n])) for lab, p, n in zip(labels, probs, lengths)]
+    if skip_label0:
+        pairs = [[(lab, p) for lab, p in steps if lab != 0] for steps in pairs]
+    return [[lab for lab, _ in steps] for steps in pairs], [[p for _, p in steps]
+                                                           for steps in pairs]
+
+
+def packed_greedy_labels(logits: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
+    """Upstream's decode for the training NED penalty, misalignment included (MODEL.md
+    8.2 and 13, quirk 9).
+
+    Upstream packs each sample's step rows capped at the ``S`` steps computed, but then
+    slices the packed rows with the *uncapped* predicted lengths from a buffer of
+    ``sum(lengths)`` rows whose tail is zero: once a sample's length exceeds ``S``, every
+    later sample reads its neighbours' rows or zero rows (label 0). Label 0 is dropped,
+    as upstream's decoder does.
+
+    Args:
+        logits: ``[n, S, L + 1]`` step logits.
+        lengths: ``[n]`` predicted lengths (not clipped).
+
+    Returns:
+        per sample, the label ids.
+    """
+    logits = logits.detach()
+    steps = torch.arange(logits.shape[1], device=logits.device)
+    packed = logits[steps < lengths.clamp(max=logits.shape[1])[:, None]]
+    rows = packed.new_zeros((int(lengths.sum()), logits.shape[2]))
+    rows[:len(packed)] = packed
+    labels = rows.argmax(dim=-1).split(lengths.tolist())
+    return [[lab for lab in sample.tolist() if lab != 0] for sample in labels]

@@ -9,7 +9,7 @@ import torch
 from mmocr.registry import MODELS
 from torch import nn
 
-from ..heads import LabelSpace, greedy_decode
+from ..heads import LabelSpace, greedy_decode, packed_greedy_labels
 
 
 class ExpertLogits(NamedTuple):
@@ -85,10 +85,24 @@ class WnAMoELoss(nn.Module):
         dropped = int((mined == 0).sum()) - int((weights == 0).sum())
         return (mined * losses).sum() / len(losses), dropped
 
+    @staticmethod
+    def penalty_readings(logits: ExpertLogits, space: LabelSpace,
+                         upstream_compat: bool = False) -> list[str]:
+        """The greedy readings with predicted lengths that the NED penalty compares with
+        the ground truth (under ``no_grad``; at most the ``S`` steps computed). With
+        ``upstream_compat`` they are read as upstream does: misaligned packed rows and no
+        label 0 (:func:`~projects.wna.models.heads.packed_greedy_labels`)."""
+        lengths = logits.len_logits.detach().argmax(dim=1)
+        if upstream_compat:
+            labels = packed_greedy_labels(logits.step_logits, lengths)
+        else:
+            labels, _ = greedy_decode(logits.step_logits, lengths)
+        return [space.decode(lab) for lab in labels]
+
     def forward(self, route_logits: torch.Tensor, routed: torch.Tensor,
                 experts: Mapping[str, ExpertLogits], targets: Sequence[Sequence[int]],
-                texts: Sequence[str], space: LabelSpace,
-                expert_names: Sequence[str]) -> dict[str, torch.Tensor]:
+                texts: Sequence[str], space: LabelSpace, expert_names: Sequence[str],
+                upstream_compat: bool = False) -> dict[str, torch.Tensor]:
         """The losses of one training batch.
 
         Args:
@@ -99,18 +113,19 @@ class WnAMoELoss(nn.Module):
             texts: the ``N`` ground-truth strings.
             space: the batch's label space (prototypes sampled for it).
             expert_names: every expert, in router order.
+            upstream_compat: read the penalty decodes as upstream does
+                (:meth:`penalty_readings`).
         """
         num = route_logits.shape[0]
         log_probs = route_logits.log_softmax(dim=1)
         penalties = route_logits.new_zeros(route_logits.shape)
         results: dict[str, torch.Tensor] = {}
-        for name, (idx, len_logits, step_logits) in experts.items():
-            e = list(expert_names).index(name)
-            per_sample = self.recognition(len_logits, step_logits, [targets[i] for i in idx])
-            preds = None
-            if self.penalty.needs_decode:
-                labels, _ = greedy_decode(step_logits, len_logits.argmax(dim=1))
-                preds = [space.decode(lab) for lab in labels]
+        for name, logits in experts.items():
+            idx, e = logits.indices, list(expert_names).index(name)
+            per_sample = self.recognition(logits.len_logits, logits.step_logits,
+                                          [targets[i] for i in idx])
+            preds = (self.penalty_readings(logits, space, upstream_compat)
+                     if self.penalty.needs_decode else None)
             penalties[idx, e] = self.penalty(per_sample, preds,
                                              [space.mask_text(texts[i]) for i in idx])
             loss, dropped = self.expert_loss(per_sample, log_probs[idx, e])

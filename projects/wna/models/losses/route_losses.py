@@ -49,9 +49,25 @@ class WnAImitationRouteLoss(nn.Module):
 class WnAPolicyGradientRouteLoss(nn.Module):
     """:func:`pgroute_loss` on the log-softmax of the router logits.
 
+    Args:
+        detach_log_probs: compute the loss on detached log-probabilities, so that no
+            gradient reaches the router, which keeps its initial weights (its BatchNorm
+            statistics still move). This is what upstream's pgroute runs do (two
+            arguments of its routing-agent factory are swapped; MODEL.md 8.3) and so what
+            the paper's R1, R1-S, R2 and R2-S rows measure; the paper's configs set it.
+            ``False`` (the default) trains the router by policy gradient as the formula
+            intends.
+
     Shapes: logits ``[N, E]``, penalties ``[N, E]``, bool routed ``[N, E]`` -> scalar.
     """
 
+    def __init__(self, detach_log_probs: bool = False) -> None:
+        super().__init__()
+        self.detach_log_probs = detach_log_probs
+
     def forward(self, logits: torch.Tensor, penalties: torch.Tensor,
                 routed: torch.Tensor) -> torch.Tensor:
-        return pgroute_loss(logits.log_softmax(dim=1), penalties, routed)
+        log_probs = logits.log_softmax(dim=1)
+        if self.detach_log_probs:
+            log_probs = log_probs.detach()
+        return pgroute_loss(log_probs, penalties, routed)

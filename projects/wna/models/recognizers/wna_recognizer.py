@@ -41,6 +41,11 @@ class WnARecognizer(BaseRecognizer):
             or a ``GlyphCharset``).
         default_charset: dictionary for test samples without a ``dict_path`` meta key;
             :meth:`predict` takes another one as its ``charset`` argument.
+        upstream_compat: replicate the upstream behaviours that wna otherwise fixes
+            (README "Fidelity"): no reading ever outputs label 0 (the dictionary's first
+            character), at test time and in the training NED penalty, and the penalty's
+            decodes read upstream's misaligned packed rows. The published numbers were
+            produced this way; off by default.
 
     Inputs (from ``WnADataPreprocessor``): ``{'imgs': [uint8 [3, H_i, W_i]], 'thumbs':
     float [N, 3, 32, 32]}``. ``loss`` returns ``loss_<expert>`` per expert and
@@ -65,6 +70,7 @@ class WnARecognizer(BaseRecognizer):
                  loss: dict | None = None,
                  train_charset: CharsetSource | None = None,
                  default_charset: CharsetSource | None = None,
+                 upstream_compat: bool = False,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='WnADataPreprocessor'),
@@ -92,6 +98,7 @@ class WnARecognizer(BaseRecognizer):
         self.loss_module = MODELS.build(loss or dict(type='WnAMoELoss'))
         self.train_charset = train_charset
         self.default_charset = default_charset
+        self.upstream_compat = upstream_compat
 
     def _build_routing(self, cfg: dict | WnARoutingPolicy) -> WnARoutingPolicy:
         """Build a routing policy and check that it fits the experts."""
@@ -200,7 +207,7 @@ class WnARecognizer(BaseRecognizer):
                                           proto_labels, space.num_labels)
             expert_logits[name] = ExpertLogits(idx, out.len_logits, step_logits)
         results = self.loss_module(logits, routed, expert_logits, targets, texts, space,
-                                   list(self.experts))
+                                   list(self.experts), upstream_compat=self.upstream_compat)
         results['num_protos'] = logits.new_tensor(float(len(space.char_index)))
         return results
 
@@ -238,7 +245,8 @@ class WnARecognizer(BaseRecognizer):
                 space, protos, proto_labels = self.prototypes_for(sources[idx[positions[0]]])
                 step_logits = self.classifier(steps[positions], protos, proto_labels,
                                               space.num_labels)
-                labels, scores = greedy_decode(step_logits, pred_len[positions])
+                labels, scores = greedy_decode(step_logits, pred_len[positions],
+                                               skip_label0=self.upstream_compat)
                 for pos, lab, score in zip(positions, labels, scores):
                     data_samples[idx[pos]].pred_text = LabelData(
                         item=space.decode(lab), score=score)
