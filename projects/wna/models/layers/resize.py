@@ -3,9 +3,10 @@
 Upstream WnA stretches each image to its expert's canvas with
 ``F.interpolate(uint8_image, size, mode='bilinear', align_corners=False)`` on the CPU, so
 its canvases hold whole grey levels, and normalises afterwards; the published weights were
-trained on those canvases (MODEL.md 13, quirk 7). That kernel is separable fixed-point
-arithmetic, which this module reproduces with ordinary tensor operations, so the same
-canvases come out on every device (CUDA has no uint8 bilinear kernel):
+trained on those canvases (MODEL.md 13, quirk 7). :func:`resize_uint8_bilinear` calls that
+kernel on the CPU; elsewhere (CUDA has no uint8 bilinear kernel) it runs
+:func:`fixed_point_bilinear`, which reproduces the kernel's separable fixed-point
+arithmetic with ordinary tensor operations, so the same canvases come out on every device:
 
 1. the width is resampled, then the height; a pass whose size does not change is skipped;
 2. each output position ``i`` reads the input positions ``j`` in
@@ -16,7 +17,8 @@ canvases come out on every device (CUDA has no uint8 bilinear kernel):
 4. a pass computes ``(sum_j x_j w_j + 2^(p - 1)) >> p``, clamped to 0..255 (uint8 between
    the two passes).
 
-``tests/test_model_components.py`` checks it against ``F.interpolate`` on uint8 tensors.
+``tests/test_model_components.py`` checks :func:`fixed_point_bilinear` against
+``F.interpolate`` on uint8 CPU tensors, bit for bit.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 #: Largest fixed-point precision of the weights (bits).
 MAX_PRECISION = 22
@@ -69,12 +72,23 @@ def _resample(images: torch.Tensor, out_size: int, dim: int) -> torch.Tensor:
     return out.movedim(-1, dim)
 
 
+def fixed_point_bilinear(images: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+    """Torch's CPU uint8 bilinear kernel (``align_corners=False``) in ordinary tensor
+    operations, for any device: uint8 ``[N, C, H, W]`` -> uint8 ``[N, C, h, w]``."""
+    height, width = (int(s) for s in size)
+    return _resample(_resample(images, width, 3), height, 2)
+
+
 def resize_uint8_bilinear(images: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
-    """Resize uint8 ``[N, C, H, W]`` images to ``size = (h, w)`` as
+    """Resize uint8 ``[N, C, H, W]`` images to ``size = (h, w)`` exactly as
     ``F.interpolate(images, size, mode='bilinear', align_corners=False)`` does for uint8
-    tensors on the CPU, bit for bit, on any device. Returns uint8 ``[N, C, h, w]``."""
+    tensors on the CPU, on any device. Returns uint8 ``[N, C, h, w]``."""
     if images.dtype != torch.uint8 or images.dim() != 4:
         raise ValueError(f'expected uint8 [N, C, H, W] images, got {images.dtype} '
                          f'{tuple(images.shape)}')
-    height, width = (int(s) for s in size)
-    return _resample(_resample(images, width, 3), height, 2)
+    size = tuple(int(s) for s in size)
+    if tuple(images.shape[-2:]) == size:
+        return images
+    if images.device.type == 'cpu':
+        return F.interpolate(images, size=size, mode='bilinear', align_corners=False)
+    return fixed_point_bilinear(images, size)
