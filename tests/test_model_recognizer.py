@@ -3,6 +3,7 @@ predictions, dictionary grouping, the prototype cache and parameter counts."""
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 
 import pytest
@@ -214,6 +215,24 @@ def test_checkpoint_state_is_enough_to_predict():
             out = model.predict(**model.data_preprocessor(batch, False))
         results.append([(d.pred_text.item, d.pred_route.index, d.pred_text.score) for d in out])
     assert results[0] == results[1]
+
+
+#: sha256 of the ``<key> <shape>`` lines of the demo and XL models' state dicts, as
+#: checkpoints written before the package was restructured (commit 97e43c9) hold them.
+STATE_DICT_LAYOUTS = {
+    'demo/tiny_nedmix_demo.py': (528, '5e3d4381460ee829a7b44fdff498919118a66281'
+                                      '2c2d78082fb95d7055317f47'),
+    'xl_nedmix.py': (1106, 'e3d73521b5b840ec27e9005aa516eededd7edc4c4ad0f1baf421162fa7dff832'),
+}
+
+
+@pytest.mark.parametrize('config', sorted(STATE_DICT_LAYOUTS))
+def test_state_dict_layout_is_that_of_earlier_checkpoints(config):
+    cfg = Config.fromfile(os.path.join(CONFIGS, config)).model.to_dict()
+    cfg['train_charset'] = cfg['default_charset'] = None
+    state = MODELS.build(cfg).state_dict()
+    text = '\n'.join(f'{k} {tuple(v.shape)}' for k, v in state.items())
+    assert (len(state), hashlib.sha256(text.encode()).hexdigest()) == STATE_DICT_LAYOUTS[config]
 
 
 def test_state_dict_holds_the_shared_core_once():
