@@ -90,4 +90,6 @@ def main(argv: list[str] | None = None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    from projects.wna.apis.cli import run_main
+
+    sys.exit(run_main(main))

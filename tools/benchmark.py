@@ -131,4 +131,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    from projects.wna.apis.cli import run_main
+
+    sys.exit(run_main(main))

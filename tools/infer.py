@@ -8,9 +8,11 @@
 Inputs: image files, folders and LMDBs (a folder holding ``data.mdb``), in any mix. A
 folder contributes every file directly inside it, sorted by name (hidden files skipped);
 ``--recursive`` also walks its sub-folders (LMDBs found there are read as LMDBs). Files are
-decoded by content, not by extension. Unreadable, empty, corrupt and non-image files (and
-LMDB records without a decodable image) are reported on stderr, listed in the summary and
-skipped; the other images are still recognised. Images of any size and aspect ratio are
+decoded by content, not by extension (transparency composited onto white, GIFs: first
+frame). Unreadable, empty, corrupt and non-image files, LMDB records without a decodable
+image and damaged LMDBs (truncated ``data.mdb``, not an LMDB, bad ``num-samples``: one
+skipped input each) are reported on stderr, listed in the summary and skipped; the other
+images are still recognised. Images of any size and aspect ratio are
 read: the router only picks among experts whose aspect-ratio range admits the image, and an
 image beyond every range goes to the expert with the closest anchor.
 
@@ -203,4 +205,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from projects.wna.apis.cli import run_main
+
+    sys.exit(run_main(main))

@@ -1,9 +1,13 @@
 """Evaluate a wna checkpoint on the test suite of a config.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--save-preds] [--show-dir DIR]
-        [--upstream-compat]
+        [--upstream-compat] [--non-strict]
 
 Prints the metrics as a table (fractions shown ×100) and writes them as JSON to the work dir.
+The checkpoint must fit the config's model exactly (``WnAStrictLoadHook``): a missing or
+unexpected key or a shape mismatch stops the run (``CheckpointMismatchError``) before
+anything is evaluated; ``--non-strict`` loads what fits and warns. An empty, truncated or
+non-checkpoint file stops it with ``CheckpointReadError``.
 """
 from __future__ import annotations
 
@@ -36,6 +40,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='write visualised predictions into this folder (relative to '
                         'the work dir\'s timestamped log folder)')
     parser.add_argument('--wait-time', type=float, default=2, help='seconds per shown image')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='load a checkpoint that does not fit the config (missing, '
+                        'unexpected or differently shaped weights) with a warning instead '
+                        'of stopping')
     add_upstream_compat_arg(parser)
     add_runner_args(parser)
     args = parser.parse_args(argv)
@@ -49,6 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     cfg = config_from_args(args)
     cfg.load_from = args.checkpoint
+    add_custom_hooks(cfg, dict(type='WnAStrictLoadHook', strict=not args.non_strict))
     if args.save_preds:
         add_custom_hooks(cfg, dict(type='WnAPredictionDumpHook'))
     if args.show or args.show_dir:
@@ -67,4 +76,6 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    from projects.wna.apis.cli import run_main
+
+    sys.exit(run_main(main))

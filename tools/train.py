@@ -26,8 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
     parser.add_argument('--resume', nargs='?', const='auto', default=None,
-                        help='resume from the latest checkpoint in the work dir, or from '
-                        'the given checkpoint file')
+                        help='resume from the given checkpoint file, or from the newest '
+                        'complete checkpoint of the work dir (last_checkpoint, else the '
+                        'newest iter_<n>.pth; from scratch when there is none)')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic mixed precision training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -50,4 +51,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    from projects.wna.apis.cli import run_main
+
+    sys.exit(run_main(main))

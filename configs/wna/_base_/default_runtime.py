@@ -16,8 +16,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # The ablation protocol evaluates the last ten checkpoints (220k ... 400k).
-    checkpoint=dict(type='CheckpointHook', interval=20000, by_epoch=False, max_keep_ckpts=10),
+    # The ablation protocol evaluates the last ten checkpoints (220k ... 400k). Written
+    # atomically, with a work-dir-relative last_checkpoint (MMEngine's CheckpointHook else).
+    checkpoint=dict(type='WnACheckpointHook', interval=20000, by_epoch=False,
+                    max_keep_ckpts=10),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Prototypes of each batch drawn from (seed, iteration): resumed runs sample alike.
     proto_sampler_step=dict(type='WnAPrototypeSamplerStepHook'),

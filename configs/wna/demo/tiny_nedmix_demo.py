@@ -40,5 +40,5 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[1300], g
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1500, val_interval=500)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False, max_keep_ckpts=2),
+    checkpoint=dict(type='WnACheckpointHook', interval=500, by_epoch=False, max_keep_ckpts=2),
 )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from projects.wna.charset import GlyphCharset, GlyphRenderer
+from projects.wna.charset import GlyphCharset, GlyphRenderer, normalize_text
 
 
 def extend_charset(base: GlyphCharset, extra: GlyphCharset) -> GlyphCharset:
@@ -64,7 +64,7 @@ def register_chars(chars: Iterable[str],
     """Render ``chars`` with a font and register them.
 
     Args:
-        chars: grapheme clusters to register.
+        chars: grapheme clusters to register (compared in Unicode NFC).
         base: dictionary to extend (the characters it already holds are not rendered
             again); ``None`` builds a dictionary of ``chars`` alone.
         font_path: TTF/OTF/TTC file; ``None`` for the default Noto Sans CJK collection.
@@ -73,7 +73,7 @@ def register_chars(chars: Iterable[str],
     Raises:
         ValueError: the result would hold no character at all.
     """
-    chars = list(dict.fromkeys(chars))
+    chars = list(dict.fromkeys(normalize_text(c) for c in chars))
     known = [c for c in chars if base is not None and c in base]
     renderer = GlyphRenderer(font_path, face_index)
     rendered, missing = renderer.build_charset([c for c in chars if c not in known])

@@ -3,12 +3,17 @@
 Every input yields a :class:`LoadedImage`. An input that cannot be read or decoded
 (missing permission, empty file, corrupt or non-image bytes, an LMDB record without image)
 yields one with ``image=None`` and a human-readable ``error`` instead of raising, so that
-callers can report it and go on with the rest.
+callers can report it and go on with the rest. A damaged LMDB (truncated ``data.mdb``, not
+an LMDB, unusable ``num-samples``: a
+:class:`~projects.wna.datasets.lmdb_io.CorruptLMDBError`) is one such input, with the
+LMDB folder as its source; its records are not read.
 
-Decoding follows the loaders of the training and test paths: image files as MMOCR's
-``LoadImageFromFile`` (OpenCV, colour, EXIF orientation applied), LMDB records as
-:class:`~projects.wna.datasets.WnALMDBDataset` (stored pixels, no EXIF rotation). Both give
-BGR uint8 ``[H, W, 3]`` arrays.
+Both kinds of input are decoded by :func:`~projects.wna.datasets.decode_image`, the decoder
+of the training and test paths (OpenCV, else Pillow for formats such as GIF, first frame;
+transparency composited onto white; 16-bit, grey and CMYK images converted): image files
+with their EXIF orientation applied, as MMOCR's ``LoadImageFromFile`` does, LMDB records as
+:class:`~projects.wna.datasets.WnALMDBDataset` reads them (stored pixels, no EXIF rotation).
+Both give BGR uint8 ``[H, W, 3]`` arrays.
 """
 from __future__ import annotations
 
@@ -16,11 +21,12 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-import mmcv
+import lmdb
 import numpy as np
 
 from projects.wna.datasets import decode_image
 from projects.wna.datasets.lmdb_io import (
+    CorruptLMDBError,
     detect_index_base,
     open_lmdb_readonly,
     read_num_samples,
@@ -82,23 +88,42 @@ def expand_inputs(paths: Sequence[str | os.PathLike], recursive: bool = False) -
     return inputs
 
 
-def lmdb_size(path: str) -> int:
-    """The ``num-samples`` of an LMDB."""
+def _open_records(path: str) -> tuple[lmdb.Environment, range]:
+    """An LMDB opened for reading and its record ids.
+
+    Raises:
+        CorruptLMDBError: the LMDB is damaged (it is closed again).
+    """
     env = open_lmdb_readonly(path)
     try:
         with env.begin() as txn:
-            return read_num_samples(txn, path)
-    finally:
+            num_samples = read_num_samples(txn, path)
+            base = detect_index_base(txn, num_samples, path)
+    except BaseException:
         env.close()
+        raise
+    return env, range(base, base + num_samples)
+
+
+def lmdb_size(path: str) -> int:
+    """How many entries :func:`iter_lmdb_images` yields: the ``num-samples`` of an LMDB, or 1
+    (the error) for a damaged one."""
+    try:
+        env, keys = _open_records(path)
+    except CorruptLMDBError:
+        return 1
+    env.close()
+    return len(keys)
 
 
 def count_images(inputs: Sequence[str]) -> int:
-    """How many images :func:`iter_images` yields for ``inputs`` (LMDB records included)."""
+    """How many images :func:`iter_images` yields for ``inputs`` (LMDB records included, a
+    damaged LMDB counted once)."""
     return sum(lmdb_size(p) if is_lmdb(p) else 1 for p in inputs)
 
 
 def load_image_file(path: str) -> LoadedImage:
-    """Read and decode one image file."""
+    """Read and decode one image file (EXIF orientation applied, alpha composited onto white)."""
     try:
         with open(path, 'rb') as f:
             data = f.read()
@@ -106,21 +131,23 @@ def load_image_file(path: str) -> LoadedImage:
         return LoadedImage(path, None, f'unreadable file ({e.strerror or e})')
     if not data:
         return LoadedImage(path, None, 'empty file')
-    image = mmcv.imfrombytes(data, flag='color')
-    if image is None or image.size == 0:
+    image = decode_image(data, exif_orientation=True)
+    if image is None:
         return LoadedImage(path, None, 'not a decodable image')
     return LoadedImage(path, image)
 
 
 def iter_lmdb_images(path: str) -> Iterator[LoadedImage]:
-    """Every record of an LMDB (0- or 1-based ids) in id order."""
-    env = open_lmdb_readonly(path)
+    """Every record of an LMDB (0- or 1-based ids) in id order; for a damaged LMDB, one
+    entry with the folder as ``source`` and the :class:`CorruptLMDBError` as ``error``."""
     try:
-        with env.begin() as txn:
-            num_samples = read_num_samples(txn, path)
-            base = detect_index_base(txn, num_samples, path)
+        env, keys = _open_records(path)
+    except CorruptLMDBError as e:
+        yield LoadedImage(path, None, str(e))
+        return
+    try:
         with env.begin(buffers=True) as txn:  # images are decoded in place, not copied
-            for key in range(base, base + num_samples):
+            for key in keys:
                 source = f'{path}#image-{key:09d}'
                 raw_label = txn.get(b'label-%09d' % key)
                 label = None if raw_label is None else bytes(raw_label).decode('utf-8', 'replace')

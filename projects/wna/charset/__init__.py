@@ -5,8 +5,8 @@ datasets, models and evaluation all build on it.
 """
 from .chars import available_char_lists, load_char_list, requested_chars
 from .charset import GLYPH_SIZE, GlyphCharset, number_labels
-from .graphemes import UNKNOWN_CHAR, grapheme_len, mask_unknown, split_graphemes
-from .loading import load_charset
+from .graphemes import UNKNOWN_CHAR, grapheme_len, mask_unknown, normalize_text, split_graphemes
+from .loading import READ_ERRORS, load_charset, read_error_reason
 from .modes import (
     MODES,
     DictMode,
@@ -20,8 +20,9 @@ from .render import GlyphRenderer, default_font_path
 from .vismeta import load_vismeta
 
 __all__ = [
-    'GLYPH_SIZE', 'GlyphCharset', 'number_labels', 'load_charset', 'UNKNOWN_CHAR', 'grapheme_len',
-    'mask_unknown', 'split_graphemes', 'available_char_lists', 'load_char_list',
+    'GLYPH_SIZE', 'GlyphCharset', 'number_labels', 'load_charset', 'READ_ERRORS',
+    'read_error_reason', 'UNKNOWN_CHAR', 'grapheme_len',
+    'mask_unknown', 'normalize_text', 'split_graphemes', 'available_char_lists', 'load_char_list',
     'requested_chars', 'MODES', 'DictMode', 'build_mode_charsets', 'distinct_chars',
     'group_chars', 'mode_chars', 'save_mode_charsets', 'GlyphRenderer', 'default_font_path',
     'load_vismeta'

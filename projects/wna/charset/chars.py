@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from .graphemes import split_graphemes
+from .graphemes import normalize_text, split_graphemes
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
 
@@ -28,8 +28,9 @@ def load_char_list(name_or_path: str | os.PathLike) -> list[str]:
     """Read a character list: a shipped list name (see :func:`available_char_lists`) or
     the path of a one-cluster-per-line UTF-8 file.
 
-    Raises ``FileNotFoundError`` for an unknown name and ``ValueError`` naming the line
-    for a line that is not exactly one grapheme cluster or repeats an earlier one.
+    Lines are read in Unicode NFC. Raises ``FileNotFoundError`` for an unknown name and
+    ``ValueError`` naming the file and line for bytes that are not UTF-8 and for a line
+    that is not exactly one grapheme cluster or repeats an earlier one.
     """
     path = os.fspath(name_or_path)
     if not os.path.isfile(path):
@@ -39,21 +40,30 @@ def load_char_list(name_or_path: str | os.PathLike) -> list[str]:
                 f'no character list {path!r}: not a file and not one of '
                 f'{available_char_lists()}')
         path = shipped
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as err:
+        lineno = data.count(b'\n', 0, err.start) + 1
+        raise ValueError(f'{path}:{lineno}: not UTF-8 text ({err.reason} at byte '
+                         f'{err.start})') from None
     chars: list[str] = []
     seen: dict[str, int] = {}
-    with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, start=1):
-            line = line.rstrip('\r\n')
-            if not line:
-                continue
-            clusters = split_graphemes(line)
-            if len(clusters) != 1:
-                raise ValueError(f'{path}:{lineno}: expected one character per line, got '
-                                 f'{len(clusters)} in {line!r}')
-            if line in seen:
-                raise ValueError(f'{path}:{lineno}: {line!r} repeats line {seen[line]}')
-            seen[line] = lineno
-            chars.append(line)
+    lines = text.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+    for lineno, line in enumerate(lines, start=1):
+        line = normalize_text(line)
+        if not line:
+            continue
+        clusters = split_graphemes(line)
+        if len(clusters) != 1:
+            raise ValueError(f'{path}:{lineno}: expected one character per line, got '
+                             f'{len(clusters)} in {line!r}')
+        if line in seen:
+            raise ValueError(f'{path}:{lineno}: {line!r} repeats line {seen[line]} (lines '
+                             'are compared in Unicode NFC)')
+        seen[line] = lineno
+        chars.append(line)
     return chars
 
 
@@ -66,7 +76,7 @@ def requested_chars(chars: str | None = None, char_file: str | None = None,
     Whitespace characters are dropped unless ``keep_whitespace`` (a dictionary may hold a
     space, with a blank glyph; characters registered at inference time never do).
     """
-    out = split_graphemes(chars or '')
+    out = split_graphemes(normalize_text(chars or ''))
     for item in filter(None, (s.strip() for s in (char_file or '').split(','))):
         out += load_char_list(item)
     return [c for c in dict.fromkeys(out) if keep_whitespace or not c.isspace()]

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .graphemes import normalize_text
+
 GLYPH_SIZE = 32
 FORMAT_VERSION = 1
 
@@ -37,11 +39,28 @@ def number_labels(masters: Iterable[int]) -> tuple[np.ndarray, list[int]]:
     return np.asarray(labels, dtype=np.int64), list(label_of_master)
 
 
+def duplicates_message(given: Sequence[str], normalized: Sequence[str]) -> str:
+    """The error message for repeated characters: up to 10 of them, each with the
+    differently written forms (code points) that became equal under NFC."""
+    forms: dict[str, list[str]] = {}
+    for raw, char in zip(given, normalized):
+        forms.setdefault(char, []).append(raw)
+    parts = []
+    for char, raws in forms.items():
+        if len(raws) > 1:
+            spellings = dict.fromkeys(' '.join(f'U+{ord(p):04X}' for p in r) for r in raws)
+            parts.append(f'{char!r}' + (f' (written {" and ".join(spellings)}, equal after '
+                                        'Unicode NFC)' if len(spellings) > 1 else ''))
+    return f'duplicate characters in charset: {", ".join(parts[:10])}'
+
+
 class GlyphCharset:
     """Characters with labels, case relations and glyphs.
 
     Args:
-        chars: ``n`` distinct characters (grapheme clusters).
+        chars: ``n`` distinct characters (grapheme clusters), stored in Unicode NFC
+            (:func:`~projects.wna.charset.graphemes.normalize_text`); two characters that
+            are equal after NFC (``が`` and ``か`` + U+3099) are duplicates.
         glyphs: uint8 array ``[n, 32, 32]``, white glyph on black.
         masters: int array ``[n]``, index of each character's master (itself for a
             master). Derived from Unicode case mapping when omitted: a character whose
@@ -63,11 +82,11 @@ class GlyphCharset:
                  masters: Sequence[int] | np.ndarray | None = None,
                  case_sensitive: bool = False,
                  meta: dict | None = None) -> None:
-        self.chars = list(chars)
+        given = [str(c) for c in chars]
+        self.chars = [normalize_text(c) for c in given]
         self._index = {c: i for i, c in enumerate(self.chars)}
         if len(self._index) != len(self.chars):
-            dup = sorted({c for c in self.chars if self.chars.count(c) > 1})
-            raise ValueError(f'duplicate characters in charset: {dup[:10]}')
+            raise ValueError(duplicates_message(given, self.chars))
         if any(not c for c in self.chars):
             raise ValueError('a charset cannot hold the empty string')
         glyphs = np.asarray(glyphs)

@@ -3,8 +3,14 @@
 WnA counts characters as extended grapheme clusters (regex ``\\X``) everywhere: labels,
 dictionaries, metrics and length targets. A cluster such as ``"é"`` written as ``e`` +
 combining acute, or an emoji with a skin-tone modifier, is one character.
+
+Text is compared in Unicode normal form C: :func:`normalize_text` is applied once where
+text enters wna (charset characters, character lists, dataset labels, metric inputs), so
+``か`` + U+3099 (NFD) and ``が`` (NFC) are the same character.
 """
 from __future__ import annotations
+
+import unicodedata
 
 import regex
 
@@ -12,6 +18,11 @@ _CLUSTER = regex.compile(r'\X')
 
 #: The character printed for a rejected (unknown) character.
 UNKNOWN_CHAR = '⑨'
+
+
+def normalize_text(text: str) -> str:
+    """``text`` in Unicode normal form C, the one form wna compares text in."""
+    return unicodedata.normalize('NFC', text)
 
 
 def split_graphemes(text: str) -> list[str]:

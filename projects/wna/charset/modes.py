@@ -25,7 +25,7 @@ import regex
 
 from .chars import load_char_list
 from .charset import GlyphCharset
-from .graphemes import split_graphemes
+from .graphemes import normalize_text, split_graphemes
 from .render import GlyphRenderer
 
 GROUPS = ('shared_kanji', 'unique_kanji', 'kana', 'latin', 'space', 'other')
@@ -65,8 +65,10 @@ def is_han(char: str) -> bool:
 
 
 def distinct_chars(labels: Iterable[str | None]) -> list[str]:
-    """Distinct grapheme clusters of ``labels`` in first-seen order (``None`` skipped)."""
-    return list(dict.fromkeys(c for label in labels if label for c in split_graphemes(label)))
+    """Distinct grapheme clusters of ``labels`` (read in Unicode NFC) in first-seen order
+    (``None`` skipped)."""
+    return list(dict.fromkeys(c for label in labels if label
+                              for c in split_graphemes(normalize_text(label))))
 
 
 def group_chars(chars: Sequence[str], train_chars: Collection[str]) -> dict[str, list[str]]:

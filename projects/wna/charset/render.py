@@ -59,11 +59,14 @@ class GlyphRenderer:
             raise FileNotFoundError(f'font file not found: {self.font_path}')
         try:
             self._tt = TTFont(self.font_path, fontNumber=self.face_index, lazy=True)
-        except TTLibError as e:
-            raise ValueError(f'cannot open face {self.face_index} of {self.font_path}: {e}') \
-                from None
-        self.font_name = self._tt['name'].getDebugName(4) or os.path.basename(self.font_path)
-        self._font = ImageFont.truetype(self.font_path, self.size, index=self.face_index)
+            self.font_name = (self._tt['name'].getDebugName(4)
+                              or os.path.basename(self.font_path))
+            self._font = ImageFont.truetype(self.font_path, self.size, index=self.face_index)
+        except (TTLibError, OSError, KeyError) as e:
+            # TTLibError: not a font / no such face in a collection; OSError from FreeType
+            # (a face index a single-face file lacks); KeyError: no 'name' table.
+            raise ValueError(f'cannot open face {self.face_index} of {self.font_path}: '
+                             f'{e}') from None
         self._cmap: frozenset[int] | None = None
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ from mmengine.registry import init_default_scope
 from mmocr.registry import MODELS
 from torch import nn
 
+from projects.wna.charset import READ_ERRORS, read_error_reason
 from projects.wna.models.upstream_modules import upstream_modules, upstream_prefix
 
 #: A key renaming rule: ``(pattern, replacement)``. A wna key (relative to its module)
@@ -308,6 +309,11 @@ def load_upstream_modules(src_dir: str | os.PathLike, iter_key: str = '_E2'
 
     Returns:
         ``{module name: state_dict}`` (tensors on the CPU), sorted by module name.
+
+    Raises:
+        FileNotFoundError: the folder holds no ``*<iter_key>.pth`` file.
+        ValueError: a module file cannot be read (truncated, empty, not a ``torch.save``
+            file); the message starts with its path.
     """
     src_dir = os.fspath(src_dir)
     suffix = f'{iter_key}.pth'
@@ -318,7 +324,12 @@ def load_upstream_modules(src_dir: str | os.PathLike, iter_key: str = '_E2'
         raise FileNotFoundError(f'no upstream module files *{suffix} in {src_dir}')
     modules = {}
     for name in names:
-        data = torch.load(osp.join(src_dir, name), map_location='cpu', weights_only=True)
+        path = osp.join(src_dir, name)
+        try:
+            data = torch.load(path, map_location='cpu', weights_only=True)
+        except READ_ERRORS as err:
+            raise ValueError(f'{path}: not a readable upstream module file '
+                             f'({read_error_reason(err)})') from err
         if not isinstance(data, Mapping):
             raise UpstreamConversionError(
                 [f'{name} holds a {type(data).__name__}, not a state dict'])
@@ -344,9 +355,9 @@ def convert_upstream(src_dir: str | os.PathLike, config: str | os.PathLike,
     Returns:
         the :class:`ConversionReport`.
     """
+    upstream = load_upstream_modules(src_dir, iter_key)  # unreadable files fail first
     cfg = Config.fromfile(os.fspath(config))
-    model = build_model(cfg)
-    state_dict, report = convert_state_dict(load_upstream_modules(src_dir, iter_key), model)
+    state_dict, report = convert_state_dict(upstream, build_model(cfg))
     meta = dict(
         cfg=cfg.pretty_text,
         mmengine_version=mmengine.__version__,

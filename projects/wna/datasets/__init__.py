@@ -1,6 +1,8 @@
 """wna datasets (components registered into MMOCR's registries)."""
-from .lmdb_dataset import WnALMDBDataset, decode_image, image_header_size
+from .image_decoding import decode_image
+from .lmdb_dataset import WnALMDBDataset, image_header_size
 from .lmdb_io import (
+                      CorruptLMDBError,
                       LMDBRecord,
                       detect_index_base,
                       open_lmdb_readonly,
@@ -18,8 +20,9 @@ from .samplers import (
 from .transforms import PackWnAInputs, WnAAugment, WnABGRToRGB, WnARouterThumbnail
 
 __all__ = [
-    'WnALMDBDataset', 'decode_image', 'image_header_size', 'LMDBRecord', 'detect_index_base',
-    'open_lmdb_readonly', 'read_labels', 'read_num_samples', 'write_lmdb', 'DEFAULT_BUCKETS',
+    'WnALMDBDataset', 'decode_image', 'image_header_size', 'CorruptLMDBError', 'LMDBRecord',
+    'detect_index_base', 'open_lmdb_readonly', 'read_labels', 'read_num_samples', 'write_lmdb',
+    'DEFAULT_BUCKETS',
     'BucketSamplerDataset', 'WnAAspectRatioBucketBatchSampler', 'buckets_of', 'in_ratio_range',
     'WnABGRToRGB', 'PackWnAInputs', 'WnARouterThumbnail', 'WnAAugment'
 ]

@@ -1,9 +1,14 @@
 """``WnALMDBDataset``: text-recognition LMDBs in the upstream (OSOCR / MOOSTR) layout.
 
-Records are ``image-%09d`` (encoded image), ``label-%09d`` (UTF-8), optional ``lang-%09d``
-(ignored) and ``num-samples``; ids start at 0 (NG sets) or 1 (older sets, MMOCR), detected
-per LMDB. Images are decoded like MMOCR (OpenCV, BGR, 3 channels, uint8) but without EXIF
-rotation, so the pixels are the stored ones and match the header sizes used for bucketing.
+Records are ``image-%09d`` (encoded image), ``label-%09d`` (UTF-8, read in Unicode NFC),
+optional ``lang-%09d`` (ignored) and ``num-samples``; ids start at 0 (NG sets) or 1 (older
+sets, MMOCR), detected per LMDB. Images are decoded by
+:func:`~projects.wna.datasets.decode_image` (OpenCV, else Pillow for formats OpenCV lacks
+such as GIF; BGR, 3 channels, uint8; transparency composited onto white) without EXIF
+rotation, so the pixels are the stored ones and match the header
+sizes used for bucketing. A damaged LMDB (truncated ``data.mdb``, not an LMDB, unusable
+``num-samples``) raises :class:`~projects.wna.datasets.lmdb_io.CorruptLMDBError`, and a set
+without any usable record a ``ValueError`` naming it.
 
 Which records are used:
 
@@ -31,7 +36,6 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-import cv2
 import lmdb
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -40,31 +44,13 @@ from mmocr.registry import DATASETS
 from PIL import Image
 from tqdm import tqdm
 
-from projects.wna.charset import grapheme_len
+from projects.wna.charset import grapheme_len, normalize_text
 
+from .image_decoding import decode_image
 from .lmdb_io import detect_index_base, open_lmdb_readonly, read_num_samples
 
 #: Dataset metainfo keys copied into every data info (the per-test keys of the suite).
 META_KEYS_TO_INFO = ('test_key', 'dict_path', 'has_unk')
-
-_DECODE_FLAGS = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
-
-
-def decode_image(data: bytes | memoryview) -> np.ndarray | None:
-    """Decode encoded image bytes to a BGR uint8 ``[H, W, 3]`` array, or ``None`` if undecodable.
-
-    Greyscale, 16-bit, RGBA and palette images all come back as 3-channel uint8 BGR (OpenCV
-    drops alpha without compositing and scales 16-bit samples down).
-    """
-    if len(data) == 0:  # OpenCV raises on an empty buffer instead of returning None
-        return None
-    img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _DECODE_FLAGS)
-    if img is None or img.size == 0:
-        return None
-    if img.dtype != np.uint8:  # IMREAD_COLOR already gives uint8; kept as a guard
-        img = cv2.convertScaleAbs(img, alpha=255.0 / np.iinfo(img.dtype).max)
-    return img
-
 
 def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """``(W, H)`` read from an encoded image's header without decoding pixels, or ``None``."""
@@ -151,6 +137,9 @@ class WnALMDBDataset(BaseDataset):
             env.close()
         self.skip_counts = counts
         self._log_summary(len(data_list))
+        if not data_list:
+            raise ValueError(f'WnALMDBDataset {path} ({self._mode}) has no usable record among '
+                             f'its {self.num_samples}: {self._describe_skips()}')
         return data_list
 
     def _check_record(self, txn: lmdb.Transaction, key: int) -> tuple[str, str]:
@@ -159,7 +148,7 @@ class WnALMDBDataset(BaseDataset):
         if raw_label is None:
             return 'missing label', ''
         try:
-            label = bytes(raw_label).decode('utf-8')
+            label = normalize_text(bytes(raw_label).decode('utf-8'))
         except UnicodeDecodeError:
             return 'non-UTF-8 label', ''
         if not label.strip():
@@ -174,14 +163,20 @@ class WnALMDBDataset(BaseDataset):
             return f'label longer than {self.max_label_len} graphemes', ''
         return '', label
 
-    def _log_summary(self, kept: int) -> None:
-        mode = 'test' if self.test_mode else 'train'
-        n_skipped = sum(self.skip_counts.values())
+    @property
+    def _mode(self) -> str:
+        return 'test' if self.test_mode else 'train'
+
+    def _describe_skips(self) -> str:
+        """``skipped N (reason: n, ...)``: the records :meth:`load_data_list` left out."""
         reasons = ', '.join(f'{reason}: {n}' for reason, n in sorted(self.skip_counts.items()))
-        print_log(f'WnALMDBDataset {self.ann_file} ({mode}, ids from {self.index_base}): kept '
-                  f'{kept} of {self.num_samples} records; skipped {n_skipped}'
-                  + (f' ({reasons})' if reasons else ''),
-                  logger='current', level=logging.WARNING if n_skipped else logging.INFO)
+        return f'skipped {sum(self.skip_counts.values())}' + (f' ({reasons})' if reasons else '')
+
+    def _log_summary(self, kept: int) -> None:
+        print_log(f'WnALMDBDataset {self.ann_file} ({self._mode}, ids from {self.index_base}): '
+                  f'kept {kept} of {self.num_samples} records; {self._describe_skips()}',
+                  logger='current',
+                  level=logging.WARNING if self.skip_counts else logging.INFO)
 
     @classmethod
     def _load_metainfo(cls, metainfo: Mapping | None = None) -> dict:

@@ -13,31 +13,70 @@ from typing import NamedTuple
 import lmdb
 
 
+class CorruptLMDBError(ValueError):
+    """An LMDB that cannot be read safely: not an LMDB, a truncated ``data.mdb`` (a partial
+    copy, whose pages would fault with SIGBUS when read), or an unusable ``num-samples``.
+    The message names the path."""
+
+
 def open_lmdb_readonly(path: str | os.PathLike) -> lmdb.Environment:
-    """Open an LMDB for reading (no lock, no readahead), with a clear error if absent."""
+    """Open an LMDB for reading (no lock, no readahead) after checking that it is whole.
+
+    Checked without touching a data page: ``data.mdb`` is an LMDB, it is as long as its
+    pages need (``(last_pgno + 1) * psize`` bytes, from the meta page) and its
+    ``num-samples`` is an integer >= 0 (see :func:`read_num_samples`).
+
+    Raises:
+        FileNotFoundError: ``path`` holds no ``data.mdb``.
+        CorruptLMDBError: any of the checks fails.
+    """
     path = os.fspath(path)
-    if not os.path.isfile(os.path.join(path, 'data.mdb')):
+    data_file = os.path.join(path, 'data.mdb')
+    if not os.path.isfile(data_file):
         raise FileNotFoundError(f'no LMDB at {path} (expected {path}/data.mdb)')
-    return lmdb.open(path, max_readers=126, readonly=True, lock=False, readahead=False,
-                     meminit=False)
+    size = os.path.getsize(data_file)
+    try:
+        env = lmdb.open(path, max_readers=126, readonly=True, lock=False, readahead=False,
+                        meminit=False)
+    except lmdb.Error as e:
+        reason = str(e).removeprefix(f'{path}: ')
+        raise CorruptLMDBError(f'{data_file} is not a readable LMDB ({size:,} bytes; '
+                               f'{reason})') from None
+    try:
+        needed = (env.info()['last_pgno'] + 1) * env.stat()['psize']
+        if size < needed:
+            raise CorruptLMDBError(f'{data_file} is truncated: {size:,} bytes of the '
+                                   f'{needed:,} its pages need (a partial copy?)')
+        with env.begin() as txn:
+            read_num_samples(txn, path)
+    except BaseException:
+        env.close()
+        raise
+    return env
 
 
 def read_num_samples(txn: lmdb.Transaction, path: str) -> int:
-    """The ``num-samples`` entry of an LMDB, or a ``ValueError`` naming ``path``."""
+    """The ``num-samples`` entry of an LMDB (an integer >= 0), or a
+    :class:`CorruptLMDBError` naming ``path``."""
     raw = txn.get(b'num-samples')
     if raw is None:
-        raise ValueError(f'LMDB {path} has no num-samples key')
+        raise CorruptLMDBError(f'LMDB {path} has no num-samples key')
     try:
-        return int(raw.decode().strip())
-    except ValueError:
-        raise ValueError(f'LMDB {path} has an unreadable num-samples value {raw[:20]!r}') from None
+        num_samples = int(bytes(raw).decode().strip())
+    except (UnicodeDecodeError, ValueError):
+        raise CorruptLMDBError(f'LMDB {path} has an unreadable num-samples value '
+                               f'{bytes(raw[:20])!r}') from None
+    if num_samples < 0:
+        raise CorruptLMDBError(f'LMDB {path} has a negative num-samples value {num_samples}')
+    return num_samples
 
 
 def detect_index_base(txn: lmdb.Transaction, num_samples: int, path: str) -> int:
     """0 for NG sets (ids 0..N-1), 1 for MMOCR/older sets (ids 1..N).
 
     A set is 0-based when ``image-000000000`` or ``label-000000000`` exists, else
-    1-based when record ``N`` exists; anything else is an error naming ``path``.
+    1-based when record ``N`` exists; anything else is a :class:`CorruptLMDBError`
+    naming ``path``.
     """
     if num_samples == 0:
         return 0
@@ -46,8 +85,8 @@ def detect_index_base(txn: lmdb.Transaction, num_samples: int, path: str) -> int
     if txn.get(b'image-%09d' % num_samples) is not None or \
             txn.get(b'label-%09d' % num_samples) is not None:
         return 1
-    raise ValueError(f'LMDB {path}: num-samples is {num_samples} but neither record 0 nor '
-                     f'record {num_samples} exists; cannot tell its index base')
+    raise CorruptLMDBError(f'LMDB {path}: num-samples is {num_samples} but neither record 0 '
+                           f'nor record {num_samples} exists; cannot tell its index base')
 
 
 def read_labels(path: str | os.PathLike) -> list[str | None]:

@@ -4,7 +4,8 @@ Each sample joins every bucket whose closed W/H interval and label-length interv
 (W/H = 2 or 0.5 joins two buckets); samples in no bucket, and images whose header cannot be
 read or whose shorter side is below ``min_side``, are left out (counted in the log). Each
 batch then draws exactly ``count`` samples per bucket, uniformly with replacement, in bucket
-order, forever. The bucket index is built once from image headers and cached.
+order, forever. The bucket index is built once from image headers and cached; a cached index
+that cannot be read (or does not fit the dataset) is rebuilt, with a warning.
 
 :data:`DEFAULT_BUCKETS` is the one bucket table of wna: the training configs, the demo data
 (:mod:`projects.wna.datasets.synthesis`) and the benchmark's training batch use it. A dataset
@@ -43,6 +44,9 @@ class BucketSamplerDataset(Protocol):
     #: The dataset's folder; the first dataset's holds the cached bucket index unless the
     #: sampler is given a ``cache_dir``.
     ann_file: str
+
+    def __len__(self) -> int:
+        """The number of samples."""
 
     def get_sizes(self) -> np.ndarray:
         """Per sample ``(W, H, label length in grapheme clusters)`` as an int array
@@ -170,12 +174,8 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
     def _load_or_build(self, children: Sequence[BucketSamplerDataset]
                        ) -> dict[str, np.ndarray]:
         path = self._cache_path(children)
-        if os.path.isfile(path):
-            with np.load(path) as cached:
-                indices = {b['name']: cached[b['name']] for b in self.buckets}
-            print_log(f'bucket index read from {path}: {self._describe(indices)}',
-                      logger='current')
-        else:
+        indices = self._read_cache(path, sum(len(c) for c in children))
+        if indices is None:
             sizes = np.concatenate([c.get_sizes() for c in children])
             indices = self.assign(sizes)
             self._write_cache(path, indices)
@@ -184,6 +184,29 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
             raise ValueError(f'bucket(s) {empty} hold no sample of the training set; check the '
                              'data or the bucket table')
         return indices
+
+    def _read_cache(self, path: str, num_samples: int) -> dict[str, np.ndarray] | None:
+        """The cached index at ``path``; ``None`` when there is none, or (with a warning) when
+        it is unreadable or does not fit the ``num_samples`` samples, so that it is rebuilt."""
+        if not os.path.isfile(path):
+            return None
+        try:
+            with np.load(path) as cached:
+                indices = {b['name']: cached[b['name']] for b in self.buckets}
+        except Exception as e:  # a damaged .npz raises many types
+            problem = f'is unreadable ({type(e).__name__}: {e})'
+        else:
+            bad = [name for name, idx in indices.items()
+                   if idx.ndim != 1 or idx.dtype.kind not in 'iu'
+                   or (idx.size and (idx.min() < 0 or idx.max() >= num_samples))]
+            if not bad:
+                print_log(f'bucket index read from {path}: {self._describe(indices)}',
+                          logger='current')
+                return indices
+            problem = f'holds invalid indices for bucket(s) {bad}'
+        print_log(f'the cached bucket index {path} {problem}; rebuilding it', logger='current',
+                  level=logging.WARNING)
+        return None
 
     def assign(self, sizes: np.ndarray) -> dict[str, np.ndarray]:
         """Bucket -> sorted int64 dataset indices, from ``sizes`` rows ``(W, H, label length)``."""

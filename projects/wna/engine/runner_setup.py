@@ -1,6 +1,6 @@
 """Runner set-up shared by ``tools/train.py``, ``tools/test.py`` and the other tools: the
-config (work dir, launcher, ``--cfg-options``), CPU-only distributed runs, AMP, resuming,
-extra hooks and building the runner."""
+config (work dir, launcher, ``--cfg-options``), CPU-only distributed runs, AMP, resuming
+(which checkpoint), extra hooks and building the runner."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
+
+from projects.wna.engine.checkpoint import find_resume_checkpoint
 
 
 def load_config(path: str, cfg_options: dict | None = None,
@@ -97,10 +99,21 @@ def enable_amp(cfg: Config) -> None:
 
 
 def set_resume(cfg: Config, checkpoint: str) -> None:
-    """Resume training from ``checkpoint``, or from the latest one in the work dir when
-    it is ``'auto'``."""
-    cfg.resume = True
-    cfg.load_from = None if checkpoint == 'auto' else checkpoint
+    """Resume training from ``checkpoint``, or, when it is ``'auto'``, from the newest
+    complete checkpoint of the work dir (:func:`find_resume_checkpoint`: the one
+    ``last_checkpoint`` names, else the newest ``iter_<n>.pth``, skipping truncated
+    files, with a warning). With no checkpoint there, training starts from scratch (as
+    MMEngine's auto-resume does), with a log line."""
+    if checkpoint != 'auto':
+        cfg.resume, cfg.load_from = True, checkpoint
+        return
+    found = find_resume_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if found is None:
+        print_log(f'--resume: no checkpoint in {cfg.work_dir}; training starts from scratch',
+                  logger='current', level=logging.WARNING)
+    else:
+        print_log(f'--resume: resuming from {found}', logger='current')
+    cfg.resume, cfg.load_from = found is not None, found
 
 
 def enable_auto_scale_lr(cfg: Config) -> None:
@@ -118,7 +131,11 @@ def add_custom_hooks(cfg: Config, *hooks: dict) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """MMEngine's ``Runner`` of ``cfg``, or the registered ``runner_type`` it names."""
+    """MMEngine's ``Runner`` of ``cfg``, or the registered ``runner_type`` it names. A
+    config asking for auto-resume (``resume=True`` without ``load_from``) resumes as
+    :func:`set_resume` chooses."""
+    if cfg.get('resume') and cfg.get('load_from') is None:
+        set_resume(cfg, 'auto')
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     from mmengine.registry import RUNNERS

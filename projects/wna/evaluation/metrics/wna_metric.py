@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from mmengine.evaluator import BaseMetric
 from mmocr.registry import METRICS
 
-from projects.wna.charset import UNKNOWN_CHAR, grapheme_len, load_charset, mask_unknown
+from projects.wna.charset import (
+    UNKNOWN_CHAR,
+    grapheme_len,
+    load_charset,
+    mask_unknown,
+    normalize_text,
+)
 
 #: Orientation splits: every metric ``m`` is also reported as ``m_hori`` and ``m_vert``.
 ORIENTATIONS = ('hori', 'vert')
@@ -26,6 +32,10 @@ class WnAMetric(BaseMetric):
     ``dict_path`` (the test dictionary, read with
     :func:`~projects.wna.charset.load_charset`), ``has_unk`` and ``ori_shape`` (H, W of
     the raw image; a line is vertical when W / H < 1).
+
+    Text is compared in Unicode NFC: ``gt_text`` and ``pred_text`` are normalised with
+    :func:`~projects.wna.charset.normalize_text` (dictionaries hold NFC characters), so a
+    label written ``か`` + U+3099 matches the prediction ``が`` and is not unknown.
 
     The ground truth is masked first: ``gt_`` replaces every grapheme cluster that is not
     a registered character of the dictionary (case variants included) nor a space by
@@ -88,6 +98,7 @@ class WnAMetric(BaseMetric):
         if gt is None or pred is None:
             raise KeyError('WnAMetric needs gt_text.item and pred_text.item on every sample '
                            f'(test {sample.get("test_key")!r}, got gt={gt!r}, pred={pred!r})')
+        gt, pred = normalize_text(gt), normalize_text(pred)
         height, width = sample['ori_shape'][:2]
         gt_ = mask_unknown(gt, self.registered_set(sample['dict_path']))
         gt_unknown = UNKNOWN_CHAR in gt_
