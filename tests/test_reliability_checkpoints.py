@@ -10,6 +10,7 @@ import glob
 import logging
 import os
 import os.path as osp
+import random
 import re
 import shutil
 import subprocess
@@ -154,8 +155,11 @@ def test_test_py_exits_non_zero_with_the_message(demo, tmp_path):
 def train_runner(work_dir, max_iters: int, checkpoint_hook: dict | None = None,
                  **resume) -> Runner:
     """A runner training the narrow demo model on 8 in-memory samples with the default
-    runtime's hooks (fixed seed), checkpointing every iteration."""
+    runtime's hooks (fixed seed), checkpointing every iteration. The model is seeded as
+    MMEngine seeds a model it builds (torch and Python's ``random``, which gives the
+    prototype sampler its seed)."""
     torch.manual_seed(0)
+    random.seed(0)
     model = build_model(DEMO_CONFIG, make_charset())
     samples = [make_sample(t, h, w, seed=i) for i, (t, h, w) in enumerate(DEFAULT_SAMPLES)]
     dataset = [dict(inputs=dict(img=img, thumb=thumb), data_samples=ds)
@@ -293,10 +297,14 @@ def test_a_failing_checkpoint_write_leaves_no_partial_file(tmp_path, monkeypatch
     assert not (work / LAST_CHECKPOINT).exists()
 
 
-KILLED_RUN = '''
+#: A training subprocess: ``train_runner(work, 4)`` on one thread, optionally killed
+#: (SIGKILL) halfway through writing ``iter_3.pth``, optionally resumed as ``--resume``.
+TRAINING_RUN = '''
 import builtins, os, signal, sys
 sys.path[:0] = [{tests!r}, {root!r}]
-from test_reliability_checkpoints import HalfWriter, train_runner
+import torch
+torch.set_num_threads(1)
+from test_reliability_checkpoints import HalfWriter, resume_choice, train_runner
 
 real_open = builtins.open
 
@@ -306,26 +314,42 @@ def dying_open(file, mode='r', *args, **kwargs):
         return HalfWriter(f, lambda: os.kill(os.getpid(), signal.SIGKILL))
     return f
 
-builtins.open = dying_open
-train_runner({work!r}, 4).train()
+if {kill!r}:
+    builtins.open = dying_open
+resume = {{}}
+if {resume!r}:
+    cfg = resume_choice({work!r})
+    resume = dict(resume=cfg.resume, load_from=cfg.load_from)
+train_runner({work!r}, 4, **resume).train()
 '''
 
 
-def test_sigkill_during_a_checkpoint_write_then_resume_continues_from_the_last_whole_one(
+def training_run(tmp_path, work, kill: bool = False, resume: bool = False
+                 ) -> subprocess.CompletedProcess:
+    script = tmp_path / f'run_{kill:d}{resume:d}.py'
+    script.write_text(TRAINING_RUN.format(tests=osp.join(ROOT, 'tests'), root=ROOT,
+                                          work=str(work), kill=kill, resume=resume))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
+
+
+def test_sigkill_during_a_checkpoint_write_then_resume_ends_with_the_uninterrupted_weights(
         tmp_path):
     work = tmp_path / 'killed'
-    script = tmp_path / 'killed_run.py'
-    script.write_text(KILLED_RUN.format(tests=osp.join(ROOT, 'tests'), root=ROOT,
-                                        work=str(work)))
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300,
-                          env=dict(os.environ, OMP_NUM_THREADS='1'))
+    proc = training_run(tmp_path, work, kill=True)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert not (work / 'iter_3.pth').exists()
     assert (work / LAST_CHECKPOINT).read_text() == 'iter_2.pth'
-    cfg = resume_choice(work)
-    assert cfg.load_from == str(work / 'iter_2.pth')
+    assert resume_choice(work).load_from == str(work / 'iter_2.pth')
     kept = (work / 'iter_2.pth').read_bytes()
-    resumed = train_runner(work, 4, resume=cfg.resume, load_from=cfg.load_from)
-    resumed.train()
-    assert resumed.iter == 4 and (work / 'iter_2.pth').read_bytes() == kept
-    assert torch.load(work / 'iter_4.pth', weights_only=False)['meta']['iter'] == 4
+    proc = training_run(tmp_path, work, resume=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (work / 'iter_2.pth').read_bytes() == kept
+    proc = training_run(tmp_path, tmp_path / 'uninterrupted')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    resumed, uninterrupted = (
+        torch.load(path / 'iter_4.pth', weights_only=False)
+        for path in (work, tmp_path / 'uninterrupted'))
+    assert resumed['meta']['iter'] == uninterrupted['meta']['iter'] == 4
+    for key, value in uninterrupted['state_dict'].items():
+        assert torch.equal(resumed['state_dict'][key], value), key
