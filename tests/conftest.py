@@ -12,6 +12,7 @@ from types import ModuleType
 
 import cv2
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -19,7 +20,7 @@ from mmengine.structures import LabelData
 from mmocr.structures import TextRecogDataSample
 
 import projects.wna  # noqa: F401  (registers the wna components)
-from projects.wna.charset import GlyphCharset
+from projects.wna.charset import GlyphCharset, GlyphRenderer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, 'configs', 'wna')
@@ -112,3 +113,24 @@ def load_tool(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+#: The rendered base dictionary of the inference tests.
+BASE_CHARS = list('abcdeABC一二三口日月')
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    """A random-weight demo-width checkpoint and a rendered base dictionary."""
+    from projects.wna.apis import load_recognizer
+    root = tmp_path_factory.mktemp('infer_model')
+    torch.manual_seed(0)
+    model = load_recognizer(DEMO_CONFIG, checkpoint=None)
+    checkpoint = str(root / 'random.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {'note': 'random weights'}},
+               checkpoint)
+    charset, missing = GlyphRenderer().build_charset(BASE_CHARS)
+    assert not missing
+    dictionary = str(root / 'base.npz')
+    charset.save(dictionary)
+    return dict(checkpoint=checkpoint, dict=dictionary)

@@ -15,15 +15,13 @@ import cv2
 import matplotlib
 import numpy as np
 import pytest
-import torch
 from conftest import DEMO_CONFIG, ROOT, load_tool
 from mmengine.config import Config
 from PIL import Image, ImageDraw, ImageFont
 
-from projects.wna.apis import build_inference_pipeline, load_recognizer
+from projects.wna.apis import build_inference_pipeline
 from projects.wna.charset import (
     UNKNOWN_CHAR,
-    GlyphRenderer,
     default_font_path,
     load_charset,
     split_graphemes,
@@ -33,7 +31,6 @@ from projects.wna.datasets.lmdb_io import write_lmdb
 infer = load_tool('infer')
 DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
 EXPERTS = ('hori', 'vert', 'rect')
-BASE_CHARS = list('abcdeABC一二三口日月')
 #: Kanji outside every test dictionary, registered by the tests.
 NEW_CHARS = '峠畑込'
 
@@ -61,22 +58,6 @@ def render_text(text: str, vertical: bool = False, size: int = 28, face: int = 0
 def write_image(path, image: np.ndarray) -> str:
     assert cv2.imwrite(str(path), image)
     return str(path)
-
-
-@pytest.fixture(scope='module')
-def model_files(tmp_path_factory):
-    """A random-weight demo-width checkpoint and a rendered base dictionary."""
-    root = tmp_path_factory.mktemp('infer_model')
-    torch.manual_seed(0)
-    model = load_recognizer(DEMO_CONFIG, checkpoint=None)
-    checkpoint = str(root / 'random.pth')
-    torch.save({'state_dict': model.state_dict(), 'meta': {'note': 'random weights'}},
-               checkpoint)
-    charset, missing = GlyphRenderer().build_charset(BASE_CHARS)
-    assert not missing
-    dictionary = str(root / 'base.npz')
-    charset.save(dictionary)
-    return dict(checkpoint=checkpoint, dict=dictionary)
 
 
 def infer_args(model_files, *args: str) -> list[str]:

@@ -19,7 +19,6 @@ import cv2
 import lmdb
 import numpy as np
 import pytest
-import test_infer
 from conftest import DEMO_CONFIG, ROOT, encode_png
 from PIL import Image
 
@@ -108,9 +107,6 @@ def test_damaged_lmdbs_are_counted_and_reported_once_in_process(tmp_path):
     assert items[3].source == junk and 'is not a readable LMDB' in items[3].error
     assert items[4].source == neg and 'negative num-samples value -1' in items[4].error
 
-
-#: The random-weight demo checkpoint and base dictionary of the infer tests.
-model_files = test_infer.model_files
 
 
 def test_infer_reports_damaged_lmdbs_and_reads_the_rest(model_files, tmp_path):
