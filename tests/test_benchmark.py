@@ -11,7 +11,7 @@ import pytest
 import torch
 from conftest import DEMO_CONFIG, load_tool
 
-from projects.wna.analysis.benchmark import synthetic_charset
+from projects.wna.analysis.benchmark import PATHS, synthetic_charset
 from projects.wna.analysis.benchmark.inputs import bucketed_batch
 from projects.wna.charset import GlyphCharset
 from projects.wna.datasets.lmdb_io import write_lmdb
@@ -100,6 +100,33 @@ def check_report(result, batch_sizes, train_batch):
     assert_latency(training['latency']['step'])
     assert training['memory']['peak_rss_mib'] > 0
 
+    assert training['mixed_precision']['img_per_s'] > 0
+    assert 'Autocast' in training['mixed_precision']['optimizer']  # CPU: bf16 autocast
+    assert math.isfinite(training['mixed_precision']['last_loss'])
+
+    sizes = [f'batch_{b}' for b in batch_sizes]
+    reading = result['fast_paths']['reading']
+    assert list(reading) == list(PATHS) and set(result['paths']) == set(PATHS)
+    for b in sizes:
+        assert reading['fp32'][b]['identical_to_fp32'] == 1.0
+        for entry in reading.values():
+            assert entry[b]['model_img_per_s'] > 0 and 0 <= entry[b]['identical_to_fp32'] <= 1
+    speed = result['speedup']
+    for name in PATHS:
+        if name != 'fp32':
+            ratios = speed[f'{name}_vs_fp32']
+            assert all(ratios[b] > 0 for b in sizes) and ratios['glyph_encoding'] > 0
+            assert ratios[sizes[0]] == pytest.approx(
+                reading[name][sizes[0]]['model_img_per_s']
+                / reading['fp32'][sizes[0]]['model_img_per_s'])
+    assert speed['fast_vs_fp32']['train_step'] == pytest.approx(
+        training['mixed_precision']['img_per_s'] / training['img_per_s'])
+    glyphs = result['fast_paths']['glyph_encoding']
+    assert glyphs['fp32']['benchmark']['glyphs'] == len(CHARS)
+    assert glyphs['fold_norms']['benchmark']['max_cosine_deviation'] < 1e-4
+    large = [d for d in glyphs['fp32'] if d != 'benchmark']
+    assert large and all(d in glyphs['fast'] and d not in glyphs['fold_norms'] for d in large)
+
     variants = result['routing']['variants']
     assert set(variants) == {'learned', 'rule_based', *(f'single_{e}' for e in EXPERTS)}
     for name in EXPERTS:
@@ -119,9 +146,13 @@ def test_tiny_benchmark_on_a_test_lmdb(demo_inputs, tmp_path, capsys, keep_threa
     assert result['inputs']['source'] == 'lmdb' and result['inputs']['num_images'] == 9
     assert result['checkpoint'] is None and result['settings']['repeats'] == 2
     assert result['environment']['threads'] == 1 and result['training']['steps'] == 2
+    assert result['fast_paths']['glyph_encoding']['fp32']['random_48']['glyphs'] == 48
+    crnn = result['mmocr_models']['crnn']  # the tiny run's MMOCR model
+    assert crnn['params'] > 0 and crnn['batch_4']['model_img_per_s'] > 0
+    assert result['speedup']['wna_fast_vs_crnn']['batch_4'] > 0
     printed = capsys.readouterr().out
     for title in ('Inference', 'Training', 'MFLOPs per image', 'Routing at batch 4',
-                  'cached'):
+                  'cached', 'Test-time paths', 'Glyph encoding', 'MMOCR recognisers'):
         assert title in printed
 
 
@@ -130,9 +161,11 @@ def test_synthetic_inputs_with_explicit_settings(demo_inputs, tmp_path):
     benchmark.main([DEMO_CONFIG, '--synthetic', '--dict', str(demo_inputs / 'dict.npz'),
                     '--batch-sizes', '2', '--repeats', '1', '--warmup', '0',
                     '--train-batch', '3', '--train-repeats', '1', '--matmul-size', '64',
-                    '--json', str(out)])
+                    '--large-dicts', '20', '--mmocr-models', '--json', str(out)])
     result = json.loads(out.read_text(encoding='utf-8'))
     check_report(result, (2, ), 3)
+    assert 'mmocr_models' not in result  # none asked for (and no LMDB)
+    assert result['settings']['large_dicts'] == [20]
     assert result['inputs']['source'] == 'synthetic'
     assert result['inputs']['num_images'] == benchmark.SYNTHETIC_IMAGES
 

@@ -34,17 +34,27 @@ def test_amp_switch_keeps_per_group_clipping():
     from mmengine.optim import AmpOptimWrapper
     from mmocr.registry import OPTIM_WRAPPERS
 
-    from projects.wna.engine.optim import PerGroupClipMixin, WnAGroupClipAmpOptimWrapper
+    from projects.wna.engine.optim import (
+        PerGroupClipMixin,
+        WnAGroupClipAmpOptimWrapper,
+        WnAGroupClipAutocastOptimWrapper,
+    )
     cfg = Config.fromfile(DEMO_CONFIG)
-    enable_amp(cfg)
+    enable_amp(cfg, 'cuda')
     assert cfg.optim_wrapper.type == 'WnAGroupClipAmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     wrapper = OPTIM_WRAPPERS.get(cfg.optim_wrapper.type)
     assert wrapper is WnAGroupClipAmpOptimWrapper
     assert issubclass(wrapper, AmpOptimWrapper) and issubclass(wrapper, PerGroupClipMixin)
     cfg.optim_wrapper.type = 'SomeOtherWrapper'
-    with pytest.raises(ValueError, match='no AMP counterpart'):
-        enable_amp(cfg)
+    with pytest.raises(ValueError, match='no mixed-precision counterpart on GPUs'):
+        enable_amp(cfg, 'cuda')
+
+    cfg = Config.fromfile(DEMO_CONFIG)
+    enable_amp(cfg, 'cpu')  # without CUDA: bfloat16 autocast, no loss scale
+    assert cfg.optim_wrapper.type == 'WnAGroupClipAutocastOptimWrapper'
+    assert 'loss_scale' not in cfg.optim_wrapper
+    assert OPTIM_WRAPPERS.get(cfg.optim_wrapper.type) is WnAGroupClipAutocastOptimWrapper
 
 
 def test_metrics_table_and_json(tmp_path):

@@ -3,7 +3,7 @@
     python tools/infer.py CONFIG CHECKPOINT INPUT [INPUT ...] [--out preds.jsonl]
         [--batch-size 32] [--device cpu] [--recursive] [--show-dir DIR] [--summary FILE]
         [--dict FILE] [--chars STR] [--chars-file FILE] [--font FONT] [--face-index N]
-        [--chars-only] [--save-dict FILE] [--upstream-compat] [--cfg-options KEY=VALUE ...]
+        [--chars-only] [--save-dict FILE] [--upstream-compat | --fast] [--cfg-options KEY=VALUE ...]
 
 Inputs: image files, folders and LMDBs (a folder holding ``data.mdb``), in any mix. A
 folder contributes every file directly inside it, sorted by name (hidden files skipped);
@@ -54,13 +54,13 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repos
 
 from projects.wna.apis import (  # noqa: E402
     add_font_args,
-    add_upstream_compat_arg,
+    add_reading_args,
     choose_dictionary,
     count_images,
     expand_inputs,
     load_recognizer,
+    reading_options,
     recognise_all,
-    upstream_compat_options,
 )
 from projects.wna.charset.render import describe_char  # noqa: E402
 
@@ -102,7 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                        'the dictionary with them')
     group.add_argument('--save-dict', metavar='FILE',
                        help='save the dictionary used as .npz (reuse it with --dict)')
-    add_upstream_compat_arg(parser)
+    add_reading_args(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
     args = parser.parse_args(argv)
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
         say(f'error: {e}')
         return 2
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = load_recognizer(args.config, args.checkpoint, device, upstream_compat_options(args))
+    model = load_recognizer(args.config, args.checkpoint, device, reading_options(args))
     try:
         charset, dict_info = choose_dictionary(model, args.dict, args.chars, args.chars_file,
                                                args.font, args.face_index, args.chars_only)

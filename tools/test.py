@@ -1,7 +1,7 @@
 """Evaluate a wna checkpoint on the test suite of a config.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--save-preds] [--show-dir DIR]
-        [--upstream-compat] [--non-strict]
+        [--upstream-compat | --fast] [--non-strict]
 
 Prints the metrics as a table (fractions shown ×100) and writes them as JSON to the work dir.
 The checkpoint must fit the config's model exactly (``WnAStrictLoadHook``): a missing or
@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
-from projects.wna.apis import add_upstream_compat_arg, upstream_compat_options  # noqa: E402
+from projects.wna.apis import add_reading_args, reading_options  # noqa: E402
 from projects.wna.engine.runner_setup import (  # noqa: E402
     add_custom_hooks,
     add_runner_args,
@@ -44,10 +44,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='load a checkpoint that does not fit the config (missing, '
                         'unexpected or differently shaped weights) with a warning instead '
                         'of stopping')
-    add_upstream_compat_arg(parser)
+    add_reading_args(parser)
     add_runner_args(parser)
     args = parser.parse_args(argv)
-    args.cfg_options = upstream_compat_options(args)
+    args.cfg_options = reading_options(args)
     return args
 
 

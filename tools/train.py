@@ -30,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         'complete checkpoint of the work dir (last_checkpoint, else the '
                         'newest iter_<n>.pth; from scratch when there is none)')
     parser.add_argument('--amp', action='store_true',
-                        help='enable automatic mixed precision training')
+                        help='mixed-precision training: AMP (float16 with loss scaling) on '
+                        'GPUs, bfloat16 autocast on CPUs (README "Performance")')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size '
                         '(needs auto_scale_lr.base_batch_size in the config)')

@@ -5,7 +5,7 @@ MMOCR's own ``TextRecInferencer`` works with wna configs as they are; these help
 what it lacks: LMDB inputs, per-input error reporting, per-character scores and routing
 in the results, and dictionaries extended with characters rendered from a font.
 """
-from .arguments import add_font_args, add_upstream_compat_arg, upstream_compat_options
+from .arguments import FAST_INFERENCE, add_font_args, add_reading_args, reading_options
 from .batch_inference import PredictionWriter, choose_dictionary, panel_name, recognise_all
 from .dictionary import RegisteredDictionary, extend_charset, register_chars
 from .inference import build_inference_pipeline, recognize
@@ -21,7 +21,7 @@ from .inputs import (
 from .model_loading import config_test_pipeline, load_recognizer
 
 __all__ = [
-    'add_font_args', 'add_upstream_compat_arg', 'upstream_compat_options', 'PredictionWriter',
+    'FAST_INFERENCE', 'add_font_args', 'add_reading_args', 'reading_options', 'PredictionWriter',
     'choose_dictionary', 'panel_name', 'recognise_all', 'RegisteredDictionary', 'extend_charset',
     'register_chars', 'build_inference_pipeline', 'config_test_pipeline', 'load_recognizer',
     'recognize', 'LoadedImage', 'count_images', 'expand_inputs', 'is_lmdb', 'iter_images',

@@ -11,21 +11,8 @@ from mmengine.runner import load_checkpoint
 from mmocr.registry import MODELS
 from torch import nn
 
+from projects.wna.engine.runner_setup import config_test_pipeline  # noqa: F401 (re-export)
 from projects.wna.models import CharsetSource
-
-
-def config_test_pipeline(cfg: Config) -> list[dict]:
-    """A copy of the config's test pipeline: ``test_dataloader.dataset.pipeline`` (where
-    MMOCR's inferencer reads it), that of the dataset's first member, or
-    ``test_pipeline``."""
-    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
-    members = dataset.get('datasets') or [{}]
-    pipeline = (dataset.get('pipeline') or members[0].get('pipeline')
-                or cfg.get('test_pipeline'))
-    if not pipeline:
-        raise ValueError('the config has neither test_dataloader.dataset.pipeline nor '
-                         'test_pipeline')
-    return copy.deepcopy([dict(t) for t in pipeline])
 
 
 def load_recognizer(config: str | os.PathLike | Config,

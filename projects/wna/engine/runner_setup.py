@@ -4,6 +4,7 @@ config (work dir, launcher, ``--cfg-options``), CPU-only distributed runs, AMP, 
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import os.path as osp
@@ -79,23 +80,30 @@ def setup_cpu_distributed(cfg: Config) -> None:
             find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
-def enable_amp(cfg: Config) -> None:
-    """Swap the optim wrapper for its automatic-mixed-precision counterpart: the registered
-    wrapper whose name has ``AmpOptimWrapper`` for ``OptimWrapper`` (e.g.
+def enable_amp(cfg: Config, device_type: str | None = None) -> None:
+    """Swap the optim wrapper for its mixed-precision counterpart on ``device_type``
+    (``'cuda'`` when CUDA is available, else ``'cpu'``, by default). With CUDA: the
+    registered wrapper whose name has ``AmpOptimWrapper`` for ``OptimWrapper`` (e.g.
     ``WnAGroupClipOptimWrapper`` -> ``WnAGroupClipAmpOptimWrapper``), with a dynamic loss
-    scale unless the config sets one."""
+    scale unless the config sets one. Without CUDA (MMEngine's AMP wrapper needs a GPU):
+    the one with ``AutocastOptimWrapper`` (``WnAGroupClipAutocastOptimWrapper``: bfloat16
+    autocast, no loss scale)."""
     from mmocr.registry import OPTIM_WRAPPERS
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if 'Amp' in wrapper:
-        print_log('AMP training is already enabled in the config.', logger='current',
-                  level=logging.WARNING)
+    if 'Amp' in wrapper or 'Autocast' in wrapper:
+        print_log('Mixed-precision training is already enabled in the config.',
+                  logger='current', level=logging.WARNING)
         return
-    amp_wrapper = wrapper.replace('OptimWrapper', 'AmpOptimWrapper')
+    cuda = (device_type or ('cuda' if torch.cuda.is_available() else 'cpu')) == 'cuda'
+    amp_wrapper = wrapper.replace('OptimWrapper',
+                                  'AmpOptimWrapper' if cuda else 'AutocastOptimWrapper')
     if OPTIM_WRAPPERS.get(amp_wrapper) is None:
-        raise ValueError(f'--amp: the optim wrapper {wrapper} has no AMP counterpart '
+        raise ValueError(f'--amp: the optim wrapper {wrapper} has no mixed-precision '
+                         f'counterpart {"on GPUs" if cuda else "without CUDA"} '
                          f'({amp_wrapper} is not registered)')
     cfg.optim_wrapper.type = amp_wrapper
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if cuda:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
 def set_resume(cfg: Config, checkpoint: str) -> None:
@@ -140,3 +148,17 @@ def build_runner(cfg: Config) -> Runner:
         return Runner.from_cfg(cfg)
     from mmengine.registry import RUNNERS
     return RUNNERS.build(cfg)
+
+
+def config_test_pipeline(cfg: Config) -> list[dict]:
+    """A copy of the config's test pipeline: ``test_dataloader.dataset.pipeline`` (where
+    MMOCR's inferencer reads it), that of the dataset's first member, or
+    ``test_pipeline``."""
+    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+    members = dataset.get('datasets') or [{}]
+    pipeline = (dataset.get('pipeline') or members[0].get('pipeline')
+                or cfg.get('test_pipeline'))
+    if not pipeline:
+        raise ValueError('the config has neither test_dataloader.dataset.pipeline nor '
+                         'test_pipeline')
+    return copy.deepcopy([dict(t) for t in pipeline])

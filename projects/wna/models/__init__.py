@@ -7,7 +7,8 @@
 ``WnATemporalFPNCAM`` + length head + attention maps + DTD; ``experts``); the
 ``WnAGlyphEncoder``, the ``WnAPrototypeSampler``, the ``WnAPrototypeBank`` and the
 ``WnAOpenSetClassifier`` (``heads``); the ``WnAMoELoss`` with its parts (``losses``); and
-the ``WnADataPreprocessor``.
+the ``WnADataPreprocessor``. ``WnAFastInference`` (``fast``) is the optional fast
+test-time path (folded norms, reduced-precision convolutions).
 """
 from .backbones import WnAResNet45, WnAResNet45Core, WnAResNet45Norms
 from .data_preprocessors import WnADataPreprocessor
@@ -19,6 +20,7 @@ from .experts import (
     decoupled_text_decoder,
     stretch_to_canvas,
 )
+from .fast import FAST_INFERENCE, WnAFastInference, WnAFoldedResNet45, fold_conv_norm_blocks
 from .heads import (
     CharsetSource,
     LabelSpace,
@@ -53,7 +55,8 @@ from .upstream_modules import EXPERT_MODULES, SHARED_MODULES, UpstreamModule, up
 __all__ = [
     'WnAResNet45', 'WnAResNet45Core', 'WnAResNet45Norms', 'WnADataPreprocessor',
     'ExpertOutput', 'WnAExpert', 'WnASpatialEmbedding', 'WnATemporalFPNCAM',
-    'decoupled_text_decoder', 'stretch_to_canvas', 'CharsetSource', 'LabelSpace',
+    'decoupled_text_decoder', 'stretch_to_canvas', 'FAST_INFERENCE', 'WnAFastInference',
+    'WnAFoldedResNet45', 'fold_conv_norm_blocks', 'CharsetSource', 'LabelSpace',
     'PrototypeSet', 'WnAGlyphEncoder', 'WnAOpenSetClassifier', 'WnAPrototypeBank',
     'WnAPrototypeSampler', 'glyphs_to_tensor', 'greedy_decode', 'max_merge',
     'packed_greedy_labels',

@@ -111,6 +111,14 @@ def synthetic_charset(seed: int = 0) -> GlyphCharset:
     return GlyphCharset(chars, glyphs, meta=dict(source='benchmark, random glyphs'))
 
 
+def random_charset(size: int, seed: int = 0) -> GlyphCharset:
+    """``size`` CJK characters from U+4E00 on with random glyph images."""
+    rng = np.random.default_rng(seed)
+    glyphs = rng.integers(0, 256, (size, GLYPH_SIZE, GLYPH_SIZE), dtype=np.uint8)
+    return GlyphCharset([chr(0x4E00 + i) for i in range(size)], glyphs,
+                        meta=dict(source='benchmark, random glyphs'))
+
+
 def describe_source(source: ImageSource) -> dict:
     """Size, label lengths and aspect-ratio bands of a source, for the report."""
     ar = source.aspect_ratios
@@ -138,3 +146,8 @@ def bucketed_batch(source: ImageSource, size: int) -> tuple[list[int], dict[str,
         raise ValueError(f'the inputs have no image in the training buckets {empty}')
     indices = [int(idx[k % len(idx)]) for idx in members.values() for k in range(per_bucket)]
     return indices, {name: per_bucket for name in members}
+
+
+def cycled_batches(num_images: int, batch: int, count: int) -> list[list[int]]:
+    """``count`` consecutive batches of indices, wrapping around the inputs."""
+    return [[(k * batch + j) % num_images for j in range(batch)] for k in range(count)]

@@ -17,14 +17,24 @@ from mmengine.optim import OptimWrapper, build_optim_wrapper
 
 from projects.wna.charset import GlyphCharset
 from projects.wna.models import (
+    WnAFastInference,
     WnALearnedRouting,
     WnARecognizer,
     WnARoutingPolicy,
     WnARuleBasedRouting,
 )
 
+from .demo_accuracy import compare_accuracy
 from .flops import component_flops, count_flops
-from .inputs import ImageSource, bucketed_batch, describe_source
+from .inputs import (
+    ImageSource,
+    LMDBImages,
+    bucketed_batch,
+    cycled_batches,
+    describe_source,
+    random_charset,
+    synthetic_charset,
+)
 from .measure import (
     ModuleTimer,
     PeakMemory,
@@ -32,6 +42,15 @@ from .measure import (
     latency_stats,
     make_clock,
     matmul_flops_per_s,
+)
+from .mmocr_models import MMOCR_MODELS, benchmark_mmocr_model
+from .paths import (
+    benchmark_glyph_encoding,
+    benchmark_reading,
+    build_paths,
+    describe_paths,
+    mmocr_ratios,
+    speedups,
 )
 
 #: Phases of a test batch: LMDB read + decode + pipeline + collate + data_preprocessor;
@@ -60,6 +79,12 @@ class BenchmarkSettings:
         train_repeats: timed training steps.
         matmul_size: side of the reference float32 matrix product (default per device:
             :data:`MATMUL_SIZES`).
+        large_dicts: extra dictionaries whose encoding is timed on the float32 and fast
+            paths: ``'dab3791MC'`` (the training dictionary's composition, 3817 glyphs)
+            or a number of glyphs (random CJK characters); random glyph images.
+        mmocr_models: MMOCR recognisers timed on the same images
+            (:data:`~projects.wna.analysis.benchmark.mmocr_models.MMOCR_MODELS`; LMDB
+            inputs only).
     """
     batch_sizes: tuple[int, ...] = (1, 16, 32)
     repeats: int = 20
@@ -67,16 +92,23 @@ class BenchmarkSettings:
     train_batch: int = 72
     train_repeats: int = 10
     matmul_size: int | None = None
+    large_dicts: tuple[str | int, ...] = ('dab3791MC', 5000)
+    mmocr_models: tuple[str, ...] = tuple(MMOCR_MODELS)
 
     def __post_init__(self) -> None:
         if not self.batch_sizes or min(self.batch_sizes) < 1:
             raise ValueError('batch sizes must be positive')
         if min(self.repeats, self.train_repeats) < 1 or self.warmup < 0:
             raise ValueError('repeats must be positive and warmup non-negative')
+        unknown = set(self.mmocr_models) - set(MMOCR_MODELS)
+        if unknown:
+            raise ValueError(f'unknown MMOCR models {sorted(unknown)}; known: '
+                             f'{sorted(MMOCR_MODELS)}')
 
 
 #: ``--tiny``: a smoke run for tests.
 TINY_SETTINGS = BenchmarkSettings(batch_sizes=(1, 4), repeats=2, warmup=1, train_batch=6,
+                                  large_dicts=(48,), mmocr_models=('crnn',),
                                   train_repeats=2, matmul_size=256)
 
 
@@ -96,11 +128,6 @@ def build_train_optim_wrapper(model: WnARecognizer, cfg: Config) -> OptimWrapper
 
 
 # ---------------------------------------------------------------------------- inference
-def cycled_batches(num_images: int, batch: int, count: int) -> list[list[int]]:
-    """``count`` consecutive batches of indices, wrapping around the inputs."""
-    return [[(k * batch + j) % num_images for j in range(batch)] for k in range(count)]
-
-
 class InferenceStepper:
     """Runs test batches as ``test_step`` does, timing each phase.
 
@@ -125,13 +152,15 @@ class InferenceStepper:
                                             False)
         return data, self.clock() - start
 
-    def predict(self, data: dict, routing: WnARoutingPolicy | None = None
-                ) -> tuple[list, dict[str, float]]:
+    def predict(self, data: dict, routing: WnARoutingPolicy | None = None,
+                fast: WnAFastInference | bool = False) -> tuple[list, dict[str, float]]:
         """The predictions of a preprocessed batch and the seconds of each model phase
-        (with ``routing`` instead of the model's routing policy when given)."""
+        (with ``routing`` instead of the model's routing policy when given, on the
+        test-time path ``fast``: exact float32 by default; on a fast path the router's
+        and experts' time is counted as decoding)."""
         self.timer.take()
         start = self.clock()
-        samples = self.model(**data, mode='predict', routing=routing)
+        samples = self.model(**data, mode='predict', routing=routing, fast=fast)
         total = self.clock() - start
         spent = self.timer.take()
         router, experts = spent.get('router', 0.0), spent.get('experts', 0.0)
@@ -225,13 +254,17 @@ def benchmark_routing(stepper: InferenceStepper, batches: list[dict]) -> dict:
 
 
 # ----------------------------------------------------------------------------- training
-def benchmark_training(model: WnARecognizer, source: ImageSource, optim_wrapper: OptimWrapper,
-                       settings: BenchmarkSettings,
+def benchmark_training(model: WnARecognizer, source: ImageSource,
+                       wrappers: dict[str, OptimWrapper], settings: BenchmarkSettings,
                        clock: Callable[[], float], memory: PeakMemory) -> dict:
     """Full training steps (``train_step``: data_preprocessor, forward with prototype
     sampling and glyph encoding, losses, backward, optimiser step) on one
     bucketed batch packed by the test pipeline beforehand (augmentation and loading, done
-    by loader workers in training, are not timed); then the FLOPs of one more step.
+    by loader workers in training, are not timed), with each optimiser wrapper of
+    ``wrappers`` -- ``'fp32'`` first, then e.g. ``'mixed_precision'`` -- steps interleaved
+    so that every wrapper sees the same weights' history; then the FLOPs of one more
+    float32 step. The float32 figures are the top level of the result, the others under
+    their names.
 
     The sampler draws at most ``capacity - 1`` (255) prototypes a step from any dictionary
     that large, so the benchmark dictionary (the model's ``train_charset``) stands in for
@@ -239,22 +272,32 @@ def benchmark_training(model: WnARecognizer, source: ImageSource, optim_wrapper:
     indices, buckets = bucketed_batch(source, settings.train_batch)
     batch = pseudo_collate([source[i] for i in indices])
     model.train()
-    memory.reset()
-    seconds = []
+    seconds: dict[str, list[float]] = {name: [] for name in wrappers}
+    last: dict[str, dict] = {}
     for k in range(settings.warmup + settings.train_repeats):
-        start = clock()
-        model.train_step(batch, optim_wrapper)
-        if k >= settings.warmup:
-            seconds.append(clock() - start)
-    reading = memory.read()
-    flops = count_flops(lambda: model.train_step(batch, optim_wrapper))
-    median = float(np.median(seconds))
-    return dict(batch_size=settings.train_batch, buckets=buckets, steps=len(seconds),
-                optimizer=f'{type(optim_wrapper).__name__}('
-                          f'{type(optim_wrapper.optimizer).__name__})',
-                latency=dict(step=latency_stats(seconds)), iter_per_s=1 / median,
-                img_per_s=settings.train_batch / median, flops_per_step=flops,
-                achieved_flops_per_s=flops / median, memory=reading)
+        for name, wrapper in wrappers.items():
+            memory.reset()
+            start = clock()
+            out = model.train_step(batch, wrapper)
+            if k >= settings.warmup:
+                seconds[name].append(clock() - start)
+            last[name] = dict(loss=float(out['loss'].detach()), memory=memory.read())
+
+    def entry(name: str) -> dict:
+        wrapper, median = wrappers[name], float(np.median(seconds[name]))
+        return dict(optimizer=f'{type(wrapper).__name__}('
+                              f'{type(wrapper.optimizer).__name__})',
+                    latency=dict(step=latency_stats(seconds[name])), iter_per_s=1 / median,
+                    img_per_s=settings.train_batch / median, last_loss=last[name]['loss'],
+                    memory=last[name]['memory'])
+
+    fp32_wrapper = wrappers['fp32']
+    flops = count_flops(lambda: model.train_step(batch, fp32_wrapper))
+    result = dict(batch_size=settings.train_batch, buckets=buckets,
+                  steps=settings.train_repeats, **entry('fp32'), flops_per_step=flops)
+    result['achieved_flops_per_s'] = flops * result['iter_per_s']
+    result.update({name: entry(name) for name in wrappers if name != 'fp32'})
+    return result
 
 
 # -------------------------------------------------------------------------------- suite
@@ -276,18 +319,33 @@ def add_matmul_ratios(result: dict) -> None:
         entry['ratio_to_matmul'] = entry['achieved_flops_per_s'] / limit
 
 
+def large_dictionaries(sizes: Sequence[str | int], seed: int) -> dict[str, GlyphCharset]:
+    """The :attr:`BenchmarkSettings.large_dicts` by name."""
+    return {f'{size}' if isinstance(size, str) else f'random_{size}':
+            synthetic_charset(seed) if size == 'dab3791MC' else random_charset(int(size), seed)
+            for size in sizes}
+
+
 def run_benchmark(model: WnARecognizer, source: ImageSource, charset: GlyphCharset,
-                  optim_wrapper: OptimWrapper, settings: BenchmarkSettings) -> dict:
+                  optim_wrappers: dict[str, OptimWrapper], settings: BenchmarkSettings,
+                  accuracy: tuple[str, str, str] | None = None) -> dict:
     """Every measurement, as a JSON-ready dict (seconds, FLOPs, MiB, fractions).
 
     Order: prototype caching, the reference matrix product, static FLOPs, inference per
-    batch size, routing variants at the largest batch size, training (last: it changes
-    the weights). ``model`` reads and trains with ``charset``: build it with
-    ``load_recognizer(..., charset=charset)``.
+    batch size, routing variants at the largest batch size, every test-time path
+    (:data:`~projects.wna.analysis.benchmark.paths.PATHS`) on the same batches, glyph
+    encoding per path, MMOCR's recognisers on the same images, the accuracy of the fast
+    path (``accuracy``: a trained checkpoint's config, the checkpoint and a work dir),
+    training with each of ``optim_wrappers`` (``'fp32'`` and e.g. ``'mixed_precision'``;
+    last: it changes the weights), and the ratios (``speedup``). ``model`` reads and
+    trains with ``charset``: build it with ``load_recognizer(..., charset=charset)``.
     """
     if model.default_charset is not charset or model.train_charset is not charset:
         raise ValueError('the benchmarked model must read and train with the benchmark '
                          'dictionary: build it with load_recognizer(..., charset=charset)')
+    if model.fast_inference is not None:
+        raise ValueError('benchmark a model without fast_inference (the benchmark runs '
+                         'every path itself)')
     device = model.device
     clock, memory = make_clock(device), PeakMemory(device)
     result = dict(environment=environment(device), settings=asdict(settings),
@@ -299,19 +357,41 @@ def run_benchmark(model: WnARecognizer, source: ImageSource, charset: GlyphChars
     glyph = charset.glyphs[:1]
     result['flops'] = component_flops(model, protos, proto_labels, space.num_labels, glyph,
                                       result['inputs']['mean_label_len'])
+    paths = build_paths()
+    result['paths'] = describe_paths(paths, device)
     with ModuleTimer(clock) as timer:
         timer.watch(model.router, 'router')
         for expert in model.experts.values():
             timer.watch(expert, 'experts')
         stepper = InferenceStepper(model, clock, timer)
-        result['inference'] = {}
+        result['inference'], stored = {}, {}
         for batch in sorted(settings.batch_sizes):
-            result['inference'][str(batch)], stored = benchmark_inference(
+            result['inference'][str(batch)], stored[batch] = benchmark_inference(
                 stepper, source, batch, settings, memory)
         result['routing'] = dict(batch_size=max(settings.batch_sizes),
-                                 variants=benchmark_routing(stepper, stored))
-    result['training'] = benchmark_training(model, source, optim_wrapper, settings, clock,
+                                 variants=benchmark_routing(stepper, stored[batch]))
+
+        def predict(data: dict, fast: WnAFastInference | bool) -> tuple[list, float]:
+            samples, phases = stepper.predict(data, fast=fast)
+            return samples, sum(phases.values())
+
+        reading = benchmark_reading(predict, stored, paths)
+    large = large_dictionaries(settings.large_dicts, 0)
+    glyphs = benchmark_glyph_encoding(model, dict(benchmark=charset, **large), paths, clock,
+                                      model.prototype_bank.chunk, tuple(large))
+    result['fast_paths'] = dict(reading=reading, glyph_encoding=glyphs)
+    if settings.mmocr_models and isinstance(source, LMDBImages):
+        result['mmocr_models'] = {
+            name: benchmark_mmocr_model(name, source.description['lmdb'], settings.batch_sizes,
+                                        settings.repeats, settings.warmup, device, clock)
+            for name in settings.mmocr_models}
+    if accuracy is not None:
+        result['accuracy'] = compare_accuracy(*accuracy)
+    result['training'] = benchmark_training(model, source, optim_wrappers, settings, clock,
                                             memory)
     add_matmul_ratios(result)
+    result['speedup'] = speedups(reading, glyphs, result['training'])
+    if 'mmocr_models' in result:
+        result['speedup'].update(mmocr_ratios(reading, result['mmocr_models']))
     result['environment']['load_average_1min_end'] = os.getloadavg()[0]
     return result

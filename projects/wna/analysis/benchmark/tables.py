@@ -72,12 +72,17 @@ def training_table(result: dict) -> str:
     buckets = ' + '.join(f'{n} {name}' for name, n in t['buckets'].items())
     header = ['batch', 'it/s', 'img/s', 'step ms', 'GFLOP/step', 'GFLOP/s', 'of matmul',
               'peak RSS MiB']
-    row = [f'{t["batch_size"]} ({buckets})', f'{t["iter_per_s"]:.2f}',
-           f'{t["img_per_s"]:.1f}', _ms(t['latency']['step']),
-           f'{t["flops_per_step"] / GIGA:.2f}', f'{t["achieved_flops_per_s"] / GIGA:.1f}',
-           f'{t["ratio_to_matmul"]:.1%}', _memory(t['memory'])]
-    return (f'Training (full step: forward, backward, {t["optimizer"]} step)\n'
-            + markdown_table(header, [row]))
+    header = ['wrapper', *header]
+    rows = [[t['optimizer'], f'{t["batch_size"]} ({buckets})', f'{t["iter_per_s"]:.2f}',
+             f'{t["img_per_s"]:.1f}', _ms(t['latency']['step']),
+             f'{t["flops_per_step"] / GIGA:.2f}', f'{t["achieved_flops_per_s"] / GIGA:.1f}',
+             f'{t["ratio_to_matmul"]:.1%}', _memory(t['memory'])]]
+    if 'mixed_precision' in t:
+        m = t['mixed_precision']
+        rows.append([m['optimizer'], '', f'{m["iter_per_s"]:.2f}', f'{m["img_per_s"]:.1f}',
+                     _ms(m['latency']['step']), '', '', '', _memory(m['memory'])])
+    return ('Training (full step: forward, backward, optimiser step; float32 and mixed '
+            'precision, interleaved)\n' + markdown_table(header, rows))
 
 
 def flops_table(result: dict) -> str:
@@ -109,7 +114,66 @@ def routing_table(result: dict) -> str:
             'left out)\n' + markdown_table(header, rows))
 
 
+def paths_table(result: dict) -> str:
+    reading = result['fast_paths']['reading']
+    batches = list(reading['fp32'])
+    header = ['path', *[f'{b} img/s (x fp32, same)' for b in batches]]
+    rows = []
+    for name, entries in reading.items():
+        base = reading['fp32']
+        rows.append([name, *[f'{entries[b]["model_img_per_s"]:.1f} '
+                             f'(x{entries[b]["model_img_per_s"] / base[b]["model_img_per_s"]:.2f}'
+                             f', {entries[b]["identical_to_fp32"]:.1%})' for b in batches]])
+    paths = '; '.join(f'{k}: {v}' for k, v in result['paths'].items())
+    return ('Test-time paths (model img/s on the same batches; "same" = strings identical '
+            f'to fp32)\n{paths}\n' + markdown_table(header, rows))
+
+
+def glyphs_table(result: dict) -> str:
+    glyphs = result['fast_paths']['glyph_encoding']
+    dicts = list(glyphs['fp32'])
+    header = ['path', *[f'{d} ({glyphs["fp32"][d]["glyphs"]}) s' for d in dicts]]
+    def cell(entry: dict, d: str) -> str:
+        if d not in entry:
+            return ''
+        seconds = entry[d]['seconds']
+        return f'{seconds:.2f} (x{glyphs["fp32"][d]["seconds"] / seconds:.2f})'
+
+    rows = [[name, *[cell(e, d) for d in dicts]] for name, e in glyphs.items()]
+    return ('Glyph encoding (whole dictionary, fresh cache; x = speed-up over fp32)\n'
+            + markdown_table(header, rows))
+
+
+def mmocr_table(result: dict) -> str:
+    reading, mmocr = result['fast_paths']['reading'], result['mmocr_models']
+    batches = [b for b in reading['fp32'] if all(b in m for m in mmocr.values())]
+    rows = [[f'WnA ({name})', '', *[f'{reading[name][b]["model_img_per_s"]:.1f}'
+                                    for b in batches]] for name in ('fp32', 'fast')]
+    rows += [[name, f'{m["params"] / MEGA:.1f}',
+              *[f'{m[b]["model_img_per_s"]:.1f}' for b in batches]] for name, m in mmocr.items()]
+    return ('MMOCR recognisers on the same images (random weights, their own test '
+            'pipelines; model img/s)\n'
+            + markdown_table(['model', 'M params', *batches], rows))
+
+
+def accuracy_table(result: dict) -> str:
+    acc = result['accuracy']
+    rows = [[test, metric, f'{100 * e["fp32"][metric]:.2f}', f'{100 * e["fast"][metric]:.2f}',
+             f'{e["delta_points"][metric]:+.2f}', f'{e.get("identical_share", 0):.1%}']
+            for test, e in acc['tests'].items() for metric in e['fp32']]
+    return (f'Accuracy, fp32 vs fast ({acc["checkpoint"]})\n'
+            + markdown_table(['test', 'metric', 'fp32', 'fast', 'delta', 'same strings'],
+                             rows))
+
+
 def format_report(result: dict) -> str:
-    """Header lines and the inference, training, FLOP and routing tables."""
-    return '\n\n'.join(['\n'.join(header_lines(result)), inference_table(result),
-                       training_table(result), flops_table(result), routing_table(result)])
+    """Header lines and the inference, training, FLOP, routing, path, glyph-encoding,
+    MMOCR and accuracy tables."""
+    parts = ['\n'.join(header_lines(result)), inference_table(result),
+             training_table(result), flops_table(result), routing_table(result),
+             paths_table(result), glyphs_table(result)]
+    if 'mmocr_models' in result:
+        parts.append(mmocr_table(result))
+    if 'accuracy' in result:
+        parts.append(accuracy_table(result))
+    return '\n\n'.join(parts)

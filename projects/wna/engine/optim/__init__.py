@@ -2,9 +2,11 @@
 from .group_clip_wrapper import (
     PerGroupClipMixin,
     WnAGroupClipAmpOptimWrapper,
+    WnAGroupClipAutocastOptimWrapper,
     WnAGroupClipOptimWrapper,
 )
 from .module_groups_constructor import WnAModuleGroupsOptimWrapperConstructor
 
-__all__ = ['WnAGroupClipAmpOptimWrapper', 'WnAGroupClipOptimWrapper', 'PerGroupClipMixin',
+__all__ = ['WnAGroupClipAmpOptimWrapper', 'WnAGroupClipAutocastOptimWrapper',
+           'WnAGroupClipOptimWrapper', 'PerGroupClipMixin',
            'WnAModuleGroupsOptimWrapperConstructor']

@@ -1,8 +1,13 @@
 """Optimiser wrappers that clip the gradient norm of each parameter group separately."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmocr.registry import OPTIM_WRAPPERS
+from torch import nn
 
 
 class PerGroupClipMixin:
@@ -38,3 +43,29 @@ class WnAGroupClipOptimWrapper(PerGroupClipMixin, OptimWrapper):
 class WnAGroupClipAmpOptimWrapper(PerGroupClipMixin, AmpOptimWrapper):
     """``AmpOptimWrapper`` with per-group clipping (gradients are unscaled before
     clipping); what ``tools/train.py --amp`` selects for ``WnAGroupClipOptimWrapper``."""
+
+
+@OPTIM_WRAPPERS.register_module()
+class WnAGroupClipAutocastOptimWrapper(PerGroupClipMixin, OptimWrapper):
+    """Per-group clipping with the forward pass under ``torch.autocast`` to bfloat16 on
+    the model's device, CPU included (MMEngine's ``AmpOptimWrapper`` needs a GPU).
+    bfloat16 has float32's range, so no loss scaling is needed; what
+    ``tools/train.py --amp`` selects for ``WnAGroupClipOptimWrapper`` without CUDA.
+
+    Args:
+        dtype: the autocast dtype (``'bfloat16'``; ``'float16'`` on GPUs only, where
+            ``WnAGroupClipAmpOptimWrapper`` adds the loss scaling it needs).
+        **kwargs: as ``OptimWrapper``.
+    """
+
+    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
+        super().__init__(**kwargs)
+        if dtype not in ('bfloat16', 'float16'):
+            raise ValueError(f'dtype must be "bfloat16" or "float16", got {dtype!r}')
+        self.cast_dtype = getattr(torch, dtype)
+
+    @contextmanager
+    def optim_context(self, model: nn.Module) -> Iterator[None]:
+        device = next(model.parameters()).device
+        with super().optim_context(model), torch.autocast(device.type, self.cast_dtype):
+            yield

@@ -2,8 +2,9 @@
 length head, per-step attention maps and the parameter-free decoupled text decoder."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from mmocr.registry import MODELS
@@ -54,10 +55,11 @@ def decoupled_text_decoder(att: torch.Tensor, feat: torch.Tensor) -> torch.Tenso
         feat: ``[N, C, h, w]`` feature map (gradient flows into it).
 
     Returns:
-        ``[N, S, C]`` step features.
+        ``[N, S, C]`` float32 step features (computed in float32 also under autocast).
     """
-    att = att / (att.sum(dim=(2, 3), keepdim=True) + 1e-4)
-    return torch.einsum('nshw,nchw->nsc', att, feat)
+    with torch.autocast(feat.device.type, enabled=False):
+        att = att.float() / (att.float().sum(dim=(2, 3), keepdim=True) + 1e-4)
+        return torch.einsum('nshw,nchw->nsc', att, feat.float())
 
 
 @dataclass
@@ -131,9 +133,19 @@ class WnAExpert(nn.Module):
 
     def forward(self, imgs: Sequence[torch.Tensor], core: WnAResNet45Core) -> ExpertOutput:
         """Run the expert on uint8 ``[3, H_i, W_i]`` images with the shared ``core``."""
-        maps = core(stretch_to_canvas(imgs, self.canvas), self.norms)
+        return self.read(imgs, partial(core, norms=self.norms), self.temporal)
+
+    def read(self, imgs: Sequence[torch.Tensor],
+             backbone: Callable[[torch.Tensor], list[torch.Tensor]],
+             temporal: Callable[[list[torch.Tensor]],
+                                tuple[torch.Tensor, list[torch.Tensor]]]) -> ExpertOutput:
+        """Run the expert with ``backbone`` (canvases -> the core's maps under this
+        expert's norms) and ``temporal`` (embedded maps -> ``(T, endpoints)``) standing in
+        for its own; a test-time path (``WnAFastInference``) passes faster equivalents.
+        Maps in reduced precision are returned to float32 before the heads and the DTD."""
+        maps = backbone(stretch_to_canvas(imgs, self.canvas))
         branch_in = [m.detach() for m in maps] if self.detach_features else maps
-        t, endpoints = self.temporal(self.spatial_embedding(branch_in))
+        t, endpoints = temporal(self.spatial_embedding(branch_in))
         len_logits = self.length_head(torch.cat([e.mean(dim=(2, 3)) for e in endpoints], 1))
         att = torch.sigmoid(self.attention(t))
-        return ExpertOutput(feat=maps[-1], att=att, len_logits=len_logits)
+        return ExpertOutput(feat=maps[-1].float(), att=att, len_logits=len_logits)

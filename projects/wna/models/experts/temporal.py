@@ -41,8 +41,27 @@ class WnASpatialEmbedding(nn.Module):
         return out
 
 
+class ColumnSafeConv2d(nn.Conv2d):
+    """``nn.Conv2d`` that runs in float32 under autocast when its input is one column
+    wide.
+
+    On the CPU (oneDNN, torch 2.x), the bfloat16 weight gradient of a strided convolution
+    over a one-column input comes back as garbage (values up to 1e38, NaN) for about two
+    calls in three, while the forward pass and the input gradient are right. The CAM
+    encoder meets such inputs on the vertical canvas (widths 6 -> 3 -> 2 -> 1); the
+    convolution is tiny there, so float32 costs nothing. Same parameters as
+    ``nn.Conv2d``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] == 1 and torch.is_autocast_enabled(x.device.type):
+            bias = None if self.bias is None else self.bias.float()
+            with torch.autocast(x.device.type, enabled=False):
+                return self._conv_forward(x.float(), self.weight.float(), bias)
+        return super().forward(x)
+
+
 def _cbr(in_ch: int, out_ch: int, kernel, stride, padding) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(in_ch, out_ch, kernel, stride, padding),
+    return nn.Sequential(ColumnSafeConv2d(in_ch, out_ch, kernel, stride, padding),
                          nn.BatchNorm2d(out_ch), nn.ReLU(inplace=True))
 
 

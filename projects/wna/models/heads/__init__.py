@@ -3,10 +3,10 @@ bank), label spaces and the prototype classifier with its greedy decoding."""
 from .classifier import WnAOpenSetClassifier, greedy_decode, max_merge, packed_greedy_labels
 from .glyph_encoder import WnAGlyphEncoder, glyphs_to_tensor
 from .label_space import LabelSpace
-from .prototype_bank import CharsetSource, PrototypeSet, WnAPrototypeBank, weights_version
+from .prototype_bank import CharsetSource, PrototypeSet, WnAPrototypeBank
 from .prototype_sampler import WnAPrototypeSampler
 
 __all__ = ['WnAOpenSetClassifier', 'greedy_decode', 'max_merge', 'packed_greedy_labels',
            'WnAGlyphEncoder',
            'glyphs_to_tensor', 'LabelSpace', 'CharsetSource', 'PrototypeSet',
-           'WnAPrototypeBank', 'weights_version', 'WnAPrototypeSampler']
+           'WnAPrototypeBank', 'WnAPrototypeSampler']

@@ -32,7 +32,8 @@ class WnAOpenSetClassifier(nn.Module):
     character is rejected when its best cosine similarity is below ``tau``.
 
     Shapes: features ``[..., C]``, prototypes ``[K, C]``, labels ``[K]`` ->
-    logits ``[..., L + 1]`` (UNK last).
+    logits ``[..., L + 1]`` (UNK last). Always computed in float32 (also under autocast):
+    the matching and the UNK logit decide the reading.
     """
 
     def __init__(self, tau_init: float = 0.0) -> None:
@@ -41,9 +42,11 @@ class WnAOpenSetClassifier(nn.Module):
 
     def forward(self, feats: torch.Tensor, protos: torch.Tensor, proto_labels: torch.Tensor,
                 num_labels: int) -> torch.Tensor:
-        merged = max_merge(feats @ protos.t(), proto_labels, num_labels)
-        unk = self.tau * feats.norm(dim=-1, keepdim=True)
-        return torch.cat([merged, unk], dim=-1)
+        with torch.autocast(feats.device.type, enabled=False):
+            feats, protos = feats.float(), protos.float()
+            merged = max_merge(feats @ protos.t(), proto_labels, num_labels)
+            unk = self.tau * feats.norm(dim=-1, keepdim=True)
+            return torch.cat([merged, unk], dim=-1)
 
 
 def greedy_decode(logits: torch.Tensor, lengths: torch.Tensor, skip_label0: bool = False

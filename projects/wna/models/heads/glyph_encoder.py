@@ -1,7 +1,8 @@
 """Glyph (prototype) encoder: glyph images -> unit-norm class prototypes."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import torch
@@ -45,13 +46,22 @@ class WnAGlyphEncoder(nn.Module):
         self.pool = MODELS.build(pool)
 
     def forward(self, glyphs: np.ndarray | torch.Tensor, core: WnAResNet45Core) -> torch.Tensor:
-        device = next(core.parameters()).device
-        return self.pool(core(glyphs_to_tensor(glyphs, device), self.norms))
+        return self.encode(glyphs, partial(core, norms=self.norms))
 
-    def encode_chunked(self, glyphs: np.ndarray, core: WnAResNet45Core,
+    def encode(self, glyphs: np.ndarray | torch.Tensor,
+               backbone: Callable[[torch.Tensor], list[torch.Tensor]]) -> torch.Tensor:
+        """Encode with ``backbone`` (glyph images -> the core's maps under this encoder's
+        norms) standing in for its own, e.g. ``WnAFastInference.backbone``; maps in
+        reduced precision are pooled in float32."""
+        maps = backbone(glyphs_to_tensor(glyphs, self.pool.pos.device))
+        return self.pool([m.float() for m in maps])
+
+    def encode_chunked(self, glyphs: np.ndarray,
+                       backbone: Callable[[torch.Tensor], list[torch.Tensor]],
                        chunk: int = 256) -> torch.Tensor:
-        """Encode many glyphs in chunks (call in eval mode, under ``no_grad``)."""
+        """Encode many glyphs in chunks with ``backbone`` (as :meth:`encode`; call in
+        eval mode, under ``no_grad``)."""
         if len(glyphs) == 0:
             raise ValueError('cannot encode an empty glyph set')
-        return torch.cat([self(glyphs[i:i + chunk], core)
+        return torch.cat([self.encode(glyphs[i:i + chunk], backbone)
                           for i in range(0, len(glyphs), chunk)])

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Hashable
+from functools import partial
 from typing import NamedTuple
 
 import torch
 from mmocr.registry import TASK_UTILS
-from torch import nn
 
 from projects.wna.charset import GlyphCharset, load_charset
 
 from ..backbones import WnAResNet45Core
+from ..fast import WnAFastInference
+from ..layers import weights_version
 from .glyph_encoder import WnAGlyphEncoder
 from .label_space import LabelSpace
 
@@ -31,18 +33,6 @@ class PrototypeSet(NamedTuple):
     space: LabelSpace
     protos: torch.Tensor
     labels: torch.Tensor
-
-
-def weights_version(*modules: nn.Module) -> tuple[tuple[int, int], ...]:
-    """An identity of the current values of every parameter and buffer of ``modules``.
-
-    Made of each tensor's storage address and in-place version counter, it changes
-    whenever an optimiser step, ``load_state_dict``, a training-mode forward (BatchNorm
-    statistics) or a device / dtype move touches any of them. (Tensors made under
-    ``torch.inference_mode`` keep no version counter; for them only the address counts.)
-    """
-    return tuple((t.data_ptr(), -1 if t.is_inference() else t._version) for m in modules
-                 for t in (*m.parameters(), *m.buffers()))
 
 
 @TASK_UTILS.register_module()
@@ -86,11 +76,13 @@ class WnAPrototypeBank:
 
     @torch.no_grad()
     def prototypes(self, source: CharsetSource, encoder: WnAGlyphEncoder,
-                   core: WnAResNet45Core) -> PrototypeSet:
+                   core: WnAResNet45Core, fast: WnAFastInference | None = None
+                   ) -> PrototypeSet:
         """The prototypes of every character of ``source``, encoded by ``encoder`` with
-        the shared ``core`` in eval mode (the encoder's mode is restored afterwards)."""
+        the shared ``core`` in eval mode (the encoder's mode is restored afterwards), on
+        the ``fast`` test-time path if given (cached apart from the exact ones)."""
         version = weights_version(encoder, core)
-        key = self.key(source)
+        key = (self.key(source), None if fast is None else fast.key)
         cached = self._prototypes.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
@@ -98,8 +90,10 @@ class WnAPrototypeBank:
         was_training = encoder.training
         encoder.eval()
         try:
-            protos = encoder.encode_chunked(space.charset.glyphs[space.char_index], core,
-                                            self.chunk)
+            backbone = (partial(core, norms=encoder.norms) if fast is None
+                        else fast.backbone(core, encoder.norms))
+            protos = encoder.encode_chunked(space.charset.glyphs[space.char_index],
+                                            backbone, self.chunk)
         finally:
             encoder.train(was_training)
         entry = PrototypeSet(space, protos,
@@ -110,6 +104,8 @@ class WnAPrototypeBank:
         return entry
 
     def cached(self, encoder: WnAGlyphEncoder, core: WnAResNet45Core) -> list[Hashable]:
-        """Keys of the dictionaries whose prototypes are cached for the current weights."""
+        """Keys of the dictionaries whose prototypes (on any test-time path) are cached for
+        the current weights."""
         version = weights_version(encoder, core)
-        return [k for k, (v, _) in self._prototypes.items() if v == version]
+        return list(dict.fromkeys(k for (k, _), (v, _) in self._prototypes.items()
+                                  if v == version))

@@ -115,7 +115,20 @@ class WnAMoELoss(nn.Module):
             expert_names: every expert, in router order.
             upstream_compat: read the penalty decodes as upstream does
                 (:meth:`penalty_readings`).
+
+        Computed in float32, also when the forward pass ran under autocast.
         """
+        with torch.autocast(route_logits.device.type, enabled=False):
+            experts = {name: out._replace(len_logits=out.len_logits.float(),
+                                          step_logits=out.step_logits.float())
+                       for name, out in experts.items()}
+            return self._losses(route_logits.float(), routed, experts, targets, texts, space,
+                                expert_names, upstream_compat)
+
+    def _losses(self, route_logits: torch.Tensor, routed: torch.Tensor,
+                experts: Mapping[str, ExpertLogits], targets: Sequence[Sequence[int]],
+                texts: Sequence[str], space: LabelSpace, expert_names: Sequence[str],
+                upstream_compat: bool) -> dict[str, torch.Tensor]:
         num = route_logits.shape[0]
         log_probs = route_logits.log_softmax(dim=1)
         penalties = route_logits.new_zeros(route_logits.shape)

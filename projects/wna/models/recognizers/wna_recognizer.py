@@ -11,6 +11,7 @@ from mmocr.structures import TextRecogDataSample
 from torch import nn
 
 from ..experts import ExpertOutput
+from ..fast import WnAFastInference
 from ..heads import CharsetSource, PrototypeSet, greedy_decode
 from ..losses import ExpertLogits
 from ..routers import WnARoutingPolicy
@@ -45,7 +46,11 @@ class WnARecognizer(BaseRecognizer):
             (README "Fidelity"): no reading ever outputs label 0 (the dictionary's first
             character), at test time and in the training NED penalty, and the penalty's
             decodes read upstream's misaligned packed rows. The published numbers were
-            produced this way; off by default.
+            produced this way; off by default. Always exact float32.
+        fast_inference: a ``WnAFastInference`` config: the fast test-time path
+            (folded norms, reduced-precision convolutions; README "Performance"); ``None``
+            (default) reads in exact float32. :meth:`predict` and :meth:`prototypes_for`
+            take another one, or ``False`` for float32, as their ``fast`` argument.
 
     Inputs (from ``WnADataPreprocessor``): ``{'imgs': [uint8 [3, H_i, W_i]], 'thumbs':
     float [N, 3, 32, 32]}``. ``loss`` returns ``loss_<expert>`` per expert and
@@ -71,6 +76,7 @@ class WnARecognizer(BaseRecognizer):
                  train_charset: CharsetSource | None = None,
                  default_charset: CharsetSource | None = None,
                  upstream_compat: bool = False,
+                 fast_inference: dict | None = None,
                  data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor or dict(type='WnADataPreprocessor'),
@@ -99,6 +105,9 @@ class WnARecognizer(BaseRecognizer):
         self.train_charset = train_charset
         self.default_charset = default_charset
         self.upstream_compat = upstream_compat
+        self.fast_inference = (None if fast_inference is None
+                               else TASK_UTILS.build(fast_inference))
+        self._fast_path(None)  # checks the combination
 
     def _build_routing(self, cfg: dict | WnARoutingPolicy) -> WnARoutingPolicy:
         """Build a routing policy and check that it fits the experts."""
@@ -113,12 +122,28 @@ class WnARecognizer(BaseRecognizer):
                              f'policy admits ({policy.len_range[1]})')
         return policy
 
+    def _fast_path(self, fast: WnAFastInference | bool | None) -> WnAFastInference | None:
+        """The test-time path to use: ``None`` -> the configured one, ``False`` -> exact
+        float32, or the one given."""
+        if fast is None:
+            fast = self.fast_inference
+        elif fast is True:
+            raise ValueError('pass a WnAFastInference (or False / None), not True')
+        fast = fast or None
+        if fast is not None and self.upstream_compat:
+            raise ValueError('upstream_compat reads in exact float32; it cannot be combined '
+                             'with a fast inference path')
+        return fast
+
     # --------------------------------------------------------------- prototypes
-    def prototypes_for(self, source: CharsetSource) -> PrototypeSet:
+    def prototypes_for(self, source: CharsetSource,
+                       fast: WnAFastInference | bool | None = None) -> PrototypeSet:
         """Label space, prototypes ``[K, C]`` and prototype labels ``[K]`` of a whole
-        dictionary (a path or a ``GlyphCharset``), encoded in eval mode; served from
-        the prototype bank's cache while the weights are unchanged."""
-        return self.prototype_bank.prototypes(source, self.glyph_encoder, self.backbone)
+        dictionary (a path or a ``GlyphCharset``), encoded in eval mode on the test-time
+        path ``fast`` (as :meth:`predict`); served from the prototype bank's cache while
+        the weights are unchanged."""
+        return self.prototype_bank.prototypes(source, self.glyph_encoder, self.backbone,
+                                              self._fast_path(fast))
 
     # ------------------------------------------------------------------ helpers
     def clip_groups(self) -> list[str]:
@@ -138,18 +163,24 @@ class WnARecognizer(BaseRecognizer):
         return torch.tensor([img.shape[-1] / img.shape[-2] for img in imgs],
                             dtype=torch.float64)
 
-    def _run_experts(self, imgs: Sequence[torch.Tensor], chosen: torch.Tensor
+    def _run_experts(self, imgs: Sequence[torch.Tensor], chosen: torch.Tensor,
+                     fast: WnAFastInference | None = None
                      ) -> dict[str, tuple[list[int], ExpertOutput]]:
         """Each expert on the samples of its column of the bool ``[N, E]`` ``chosen``,
-        as one batch per expert."""
+        as one batch per expert (on the test-time path ``fast`` if given)."""
         outputs = {}
         for e, (name, expert) in enumerate(self.experts.items()):
             idx = chosen[:, e].nonzero().flatten().tolist()
-            if idx:
-                outputs[name] = (idx, expert([imgs[i] for i in idx], self.backbone))
+            if not idx:
+                continue
+            batch = [imgs[i] for i in idx]
+            outputs[name] = (idx, expert(batch, self.backbone) if fast is None else
+                             expert.read(batch, fast.backbone(self.backbone, expert.norms),
+                                         fast.temporal(expert.temporal)))
         return outputs
 
-    def extract_feat(self, inputs: dict, routing: WnARoutingPolicy | None = None
+    def extract_feat(self, inputs: dict, routing: WnARoutingPolicy | None = None,
+                     fast: WnAFastInference | bool | None = None
                      ) -> tuple[torch.Tensor, torch.Tensor,
                                 dict[str, tuple[list[int], ExpertOutput]]]:
         """Test-time routing and expert outputs.
@@ -158,6 +189,7 @@ class WnARecognizer(BaseRecognizer):
             inputs: the data preprocessor's inputs.
             routing: a routing policy to use instead of the model's (e.g. the
                 closest-anchor rule on weights trained with learned routing).
+            fast: the test-time path (as :meth:`predict`).
 
         Returns:
             router logits ``[N, E]`` (from the policy's ``test_logits``: with rule-based
@@ -166,17 +198,20 @@ class WnARecognizer(BaseRecognizer):
             per expert).
         """
         policy = self.routing if routing is None else self._build_routing(routing)
+        fast = self._fast_path(fast)
         mask = policy.test_mask(self.aspect_ratios(inputs['imgs'])).to(self.device)
-        logits = policy.test_logits(self.router, inputs['thumbs'], mask)
+        router = self.router if fast is None else fast.router(self.router)
+        logits = policy.test_logits(router, inputs['thumbs'], mask)
         chosen = policy.select(logits, mask, k=1).float().argmax(dim=1)
         onehot = nn.functional.one_hot(chosen, len(self.experts)).bool()
-        return logits, chosen, self._run_experts(inputs['imgs'], onehot)
+        return logits, chosen, self._run_experts(inputs['imgs'], onehot, fast)
 
     # --------------------------------------------------------------------- modes
     def _forward(self, inputs: dict, data_samples=None,
-                 routing: WnARoutingPolicy | None = None, **kwargs) -> dict:
+                 routing: WnARoutingPolicy | None = None,
+                 fast: WnAFastInference | bool | None = None, **kwargs) -> dict:
         """Raw test-routing outputs: router logits, chosen experts and expert outputs."""
-        logits, chosen, experts = self.extract_feat(inputs, routing)
+        logits, chosen, experts = self.extract_feat(inputs, routing, fast)
         return dict(route_logits=logits, chosen=chosen, experts=experts)
 
     def loss(self, inputs: dict, data_samples: Sequence[TextRecogDataSample],
@@ -214,6 +249,7 @@ class WnARecognizer(BaseRecognizer):
     def predict(self, inputs: dict, data_samples: Sequence[TextRecogDataSample] | None = None,
                 charset: CharsetSource | None = None,
                 routing: WnARoutingPolicy | None = None,
+                fast: WnAFastInference | bool | None = None,
                 **kwargs) -> list[TextRecogDataSample]:
         """Read a batch.
 
@@ -224,6 +260,8 @@ class WnARecognizer(BaseRecognizer):
             charset: the dictionary for samples without ``dict_path`` (default: the
                 model's ``default_charset``).
             routing: a routing policy to use instead of the model's.
+            fast: the test-time path: ``None`` the configured ``fast_inference``,
+                ``False`` exact float32, or a ``WnAFastInference``.
         """
         imgs = inputs['imgs']
         if data_samples is None:
@@ -233,7 +271,8 @@ class WnARecognizer(BaseRecognizer):
         if any(s is None for s in sources):
             raise ValueError('a test sample has no dict_path and the model has no '
                              'default_charset (nor was a charset given)')
-        logits, chosen, experts = self.extract_feat(inputs, routing)
+        fast = self._fast_path(fast)
+        logits, chosen, experts = self.extract_feat(inputs, routing, fast or False)
         probs = logits.softmax(dim=1).tolist()
         for idx, out in experts.values():
             pred_len = out.len_logits.argmax(dim=1)
@@ -242,7 +281,8 @@ class WnARecognizer(BaseRecognizer):
             for pos, i in enumerate(idx):
                 groups.setdefault(self.prototype_bank.key(sources[i]), []).append(pos)
             for positions in groups.values():
-                space, protos, proto_labels = self.prototypes_for(sources[idx[positions[0]]])
+                space, protos, proto_labels = self.prototypes_for(
+                    sources[idx[positions[0]]], fast or False)
                 step_logits = self.classifier(steps[positions], protos, proto_labels,
                                               space.num_labels)
                 labels, scores = greedy_decode(step_logits, pred_len[positions],

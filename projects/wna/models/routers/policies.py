@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import math
 from abc import ABCMeta, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from mmocr.registry import TASK_UTILS
-from torch import nn
 
 #: Masked-logit value of an infeasible expert.
 MASKED_LOGIT = -1e9
@@ -104,7 +103,8 @@ class WnARoutingPolicy(metaclass=ABCMeta):
         return chosen & mask
 
     @abstractmethod
-    def test_logits(self, router: nn.Module, thumbs: torch.Tensor,
+    def test_logits(self, router: Callable[[torch.Tensor], torch.Tensor],
+                    thumbs: torch.Tensor,
                     mask: torch.Tensor) -> torch.Tensor:
         """Expert scores ``[N, E]`` at test time for the thumbnails ``[N, 3, 32, 32]``
         and the :meth:`test_mask` ``mask``; the best feasible one is chosen."""
@@ -115,7 +115,8 @@ class WnALearnedRouting(WnARoutingPolicy):
     """WnA's routing: the router scores the experts among the feasible ones (training
     evaluates every feasible expert; test picks the router's best feasible one)."""
 
-    def test_logits(self, router: nn.Module, thumbs: torch.Tensor,
+    def test_logits(self, router: Callable[[torch.Tensor], torch.Tensor],
+                    thumbs: torch.Tensor,
                     mask: torch.Tensor) -> torch.Tensor:
         return router(thumbs)
 
@@ -132,6 +133,7 @@ class WnARuleBasedRouting(WnARoutingPolicy):
         mask = super().feasible(ar, lengths)
         return self._closest_anchor(ar.to(torch.float64).reshape(-1, 1), mask)
 
-    def test_logits(self, router: nn.Module, thumbs: torch.Tensor,
+    def test_logits(self, router: Callable[[torch.Tensor], torch.Tensor],
+                    thumbs: torch.Tensor,
                     mask: torch.Tensor) -> torch.Tensor:
         return torch.zeros(mask.shape, device=mask.device).masked_fill(~mask, -math.inf)

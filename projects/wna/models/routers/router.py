@@ -1,6 +1,8 @@
 """The "watch" network: scores the experts from a 32x32 thumbnail."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from mmocr.registry import MODELS
 from torch import nn
@@ -45,4 +47,14 @@ class WnARouter(nn.Module):
             nn.BatchNorm1d(num_experts, affine=False))
 
     def forward(self, thumbs: torch.Tensor) -> torch.Tensor:
-        return self.command(self.pool(self.backbone(thumbs)))
+        return self.score(thumbs, self.backbone)
+
+    def score(self, thumbs: torch.Tensor,
+              backbone: Callable[[torch.Tensor], list[torch.Tensor] | torch.Tensor]
+              ) -> torch.Tensor:
+        """Logits with ``backbone`` standing in for the router's own (a test-time path,
+        ``WnAFastInference.router``, passes a faster equivalent); maps in reduced
+        precision are pooled and scored in float32."""
+        maps = backbone(thumbs)
+        maps = maps.float() if isinstance(maps, torch.Tensor) else [m.float() for m in maps]
+        return self.command(self.pool(maps))
