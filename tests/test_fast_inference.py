@@ -16,6 +16,7 @@ from conftest import (
     DEMO_CONFIG,
     NARROW_CONFIG,
     build_model,
+    load_tool,
     make_batch,
     make_charset,
     narrow_model_cfg,
@@ -25,6 +26,7 @@ from mmengine.optim import build_optim_wrapper
 from mmocr.registry import MODELS
 
 from projects.wna.analysis.benchmark import seed_everything
+from projects.wna.analysis.benchmark.demo_accuracy import compare_accuracy
 from projects.wna.apis import FAST_INFERENCE, add_reading_args, reading_options
 from projects.wna.engine.runner_setup import enable_amp
 from projects.wna.models import (
@@ -250,3 +252,22 @@ def test_fast_path_on_cuda_matches_the_cpu(model, inputs):
         assert b.pred_route.probs == pytest.approx(a.pred_route.probs, abs=1e-3)
         assert c.pred_route.probs == pytest.approx(a.pred_route.probs, abs=0.05)
         assert len(c.pred_text.item) == len(a.pred_text.item)
+
+
+def test_accuracy_comparison_runs_the_whole_test_suite_twice(model_files, tmp_path,
+                                                             monkeypatch):
+    demo = tmp_path / 'wna_demo'
+    assert load_tool('make_demo_data').main(['--out', str(demo), '--size', '0.02',
+                                             '--seed', '1', '--train-chinese', '100']) == 0
+    monkeypatch.setenv('WNA_DEMO_DATA', str(demo))
+    result = compare_accuracy(DEMO_CONFIG, model_files['checkpoint'], str(tmp_path / 'wd'))
+    assert set(result['tests']) == {'DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR'}
+    assert 'acr' in result['tests']['DEMO-GZSL']['fp32']
+    for entry in result['tests'].values():
+        assert entry['images'] > 0 and 0 <= entry['identical_share'] <= 1
+        assert set(entry['fp32']) == set(entry['fast']) == set(entry['delta_points'])
+        assert not any(k.endswith(('_hori', '_vert')) for k in entry['fp32'])
+        for metric, delta in entry['delta_points'].items():
+            assert delta == pytest.approx(100 * (entry['fast'][metric] - entry['fp32'][metric]))
+    assert result['max_abs_delta_points'] == max(
+        abs(d) for e in result['tests'].values() for d in e['delta_points'].values())
