@@ -94,9 +94,10 @@ class WnAFastInference:
             module = make().requires_grad_(False)
             tensor = next(t for m in sources for t in (*m.parameters(), *m.buffers()))
             dtype = self.dtype_on(tensor.device)
-            for conv in module.modules():
-                if dtype is not None and isinstance(conv, nn.Conv2d | nn.ConvTranspose2d):
-                    conv.to(dtype)
+            if dtype is not None:
+                for conv in module.modules():
+                    if isinstance(conv, nn.Conv2d | nn.ConvTranspose2d):
+                        conv.to(dtype)
             if self.channels_last:
                 module = module.to(memory_format=torch.channels_last)
             cached = self._copies[key] = (version, module)
