@@ -124,6 +124,9 @@ def check_report(result, batch_sizes, train_batch):
     glyphs = result['fast_paths']['glyph_encoding']
     assert glyphs['fp32']['benchmark']['glyphs'] == len(CHARS)
     assert glyphs['fold_norms']['benchmark']['max_cosine_deviation'] < 1e-4
+    assert 0 < glyphs['int8_glyphs']['benchmark']['max_cosine_deviation'] < 0.02
+    assert all(entry['benchmark']['cold_seconds'] > 0 for entry in glyphs.values())
+    assert 'cold_seconds' not in next(v for d, v in glyphs['fp32'].items() if d != 'benchmark')
     large = [d for d in glyphs['fp32'] if d != 'benchmark']
     assert large and all(d in glyphs['fast'] and d not in glyphs['fold_norms'] for d in large)
 

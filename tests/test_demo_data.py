@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import load_tool
 
-from projects.wna.charset import GlyphCharset, default_font_path, split_graphemes
+from projects.wna.charset import GlyphCharset, GlyphRenderer, default_font_path, split_graphemes
 from projects.wna.charset.modes import is_han, is_kana
 from projects.wna.datasets import buckets_of
 from projects.wna.datasets.lmdb_io import open_lmdb_readonly, read_labels
-from projects.wna.datasets.synthesis import FontBank, render_crop
+from projects.wna.datasets.synthesis import FontBank, held_out_font_path, render_crop
 
 make_demo_data = load_tool('make_demo_data')
 
@@ -78,6 +78,23 @@ def test_test_set_and_dicts(demo):
     assert 160 <= meta['train']['clean'] <= 200 and 8 <= meta['test']['clean'] <= 22, meta
 
 
+def test_held_out_typeface_set(demo):
+    records = read_records(demo / 'test_held_out_face')
+    assert len(records) == 15
+    test_chars = {c for _, label in read_records(demo / 'test_jpn_hv')
+                  for c in split_graphemes(label)}
+    held_out = GlyphRenderer(held_out_font_path())
+    assert held_out.font_name != GlyphRenderer(default_font_path()).font_name
+    for png, label in records:
+        assert label and set(split_graphemes(label)) <= test_chars
+        assert all(held_out.has_glyph(c) for c in label)
+        buckets(png)
+    meta = json.loads((demo / 'meta.json').read_text(encoding='utf-8'))
+    assert meta['held_out_face']['font'] == 'ipaexg.ttf'
+    assert meta['held_out_face']['records'] == 15 and meta['held_out_face']['redrawn'] > 0
+    assert FontBank(held_out_font_path()).faces == 1 and meta['faces'] == 10
+
+
 def test_default_charset_is_small():
     args = make_demo_data.parse_args([])
     assert args.train_chinese == 100 and args.clean_share == 0.9 and args.test_clean_share == 0.5
@@ -91,6 +108,7 @@ def test_deterministic_and_no_silent_overwrite(tmp_path, demo):
     assert make_demo_data.main(['--out', str(tmp_path / 'b'), *args]) == 0
     a, b = tmp_path / 'a', tmp_path / 'b'
     assert read_labels(a / 'test_jpn_hv') == read_labels(b / 'test_jpn_hv')
+    assert read_records(a / 'test_held_out_face') == read_records(b / 'test_held_out_face')
     assert read_records(tmp_path / 'a' / 'train_NG') == read_records(tmp_path / 'b' / 'train_NG')
     assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args]) == 1
     assert make_demo_data.main(['--out', str(tmp_path / 'a'), *args, '--overwrite']) == 0

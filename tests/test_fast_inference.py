@@ -36,6 +36,8 @@ from projects.wna.models import (
 )
 from projects.wna.models.experts.temporal import ColumnSafeConv2d
 from projects.wna.models.fast import auto_dtype
+from projects.wna.models.fast.int8 import WnAInt8OnFirstCall, cpu_int8_supported
+from projects.wna.models.heads.glyph_encoder import glyphs_to_tensor
 
 BF16 = auto_dtype(torch.device('cpu')) is not None
 needs_bf16 = pytest.mark.skipif(not BF16, reason='this CPU has no native bfloat16')
@@ -144,6 +146,38 @@ def test_fast_copies_follow_the_weights(model):
             model.backbone.stem.weight.div_(2)
     assert not torch.allclose(before, after)
     assert torch.allclose(after, exact, atol=1e-4)
+
+
+@pytest.mark.skipif(not cpu_int8_supported(), reason='no x86 quantised engine')
+def test_int8_glyph_encoding_is_close_deterministic_and_calibrated_once(model):
+    norms, core = model.glyph_encoder.norms, model.backbone
+    glyphs = glyphs_to_tensor(make_charset().glyphs, torch.device('cpu'))
+    fast = WnAFastInference(dtype=None, int8_glyphs=True)
+    assert fast.int8_on(torch.device('cpu')) and not WnAFastInference().int8_on(torch.device('cpu'))
+
+    def int8_copies() -> list:
+        return [m for _, m in fast._copies.values() if isinstance(m, WnAInt8OnFirstCall)]
+
+    with torch.no_grad():
+        exact = model.glyph_encoder.pool(core(glyphs, norms))
+        quick = model.glyph_encoder.pool(fast.glyph_backbone(core, norms)(glyphs))
+        copy_, = int8_copies()
+        assert copy_.float_module is None and any(
+            isinstance(m, torch.ao.nn.quantized.Conv2d) for m in copy_.int8_module.modules())
+        # calibrated once: other glyphs run through the same int8 model
+        fast.glyph_backbone(core, norms)(glyphs.flip(0))
+        assert int8_copies() == [copy_]
+        again = model.glyph_encoder.pool(
+            WnAFastInference(dtype=None, int8_glyphs=True).glyph_backbone(core, norms)(glyphs))
+        plain = WnAFastInference(dtype=None)
+        folded = model.glyph_encoder.pool(plain.glyph_backbone(core, norms)(glyphs))
+    cosine = (exact * quick).sum(1)
+    assert 0 < (1 - cosine).abs().max() <= 0.02  # int8 moves the prototypes a little
+    assert torch.equal(again, quick)  # same first glyphs -> same calibration
+    assert (folded - exact).abs().max() <= 1e-4  # int8 off: the float32 folded copy
+    assert fast.key != plain.key
+    with pytest.raises(ValueError, match='int8_calibration'):
+        WnAFastInference(int8_calibration=0)
 
 
 def test_fast_path_switches(model, inputs):
@@ -261,8 +295,10 @@ def test_accuracy_comparison_runs_the_whole_test_suite_twice(model_files, tmp_pa
                                              '--seed', '1', '--train-chinese', '100']) == 0
     monkeypatch.setenv('WNA_DEMO_DATA', str(demo))
     result = compare_accuracy(DEMO_CONFIG, model_files['checkpoint'], str(tmp_path / 'wd'))
-    assert set(result['tests']) == {'DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR'}
-    assert 'acr' in result['tests']['DEMO-GZSL']['fp32']
+    assert set(result['tests']) == {'DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR',
+                                    'DEMO-OTHERFACE'}
+    assert {'acr', 'char_acr_unseen'} <= set(result['tests']['DEMO-GZSL']['fp32'])
+    assert 'n_chars_unseen' not in result['tests']['DEMO-GZSL']['fp32']  # counts left out
     for entry in result['tests'].values():
         assert entry['images'] > 0 and 0 <= entry['identical_share'] <= 1
         assert set(entry['fp32']) == set(entry['fast']) == set(entry['delta_points'])

@@ -34,9 +34,10 @@ def closed_dict(tmp_path):
     return make_dict(tmp_path, 'closed', ['a', 'b', 'c', 'A', '日', '本', E_ACUTE, THUMB])
 
 
-def sample(gt, pred, dict_path, has_unk=False, shape=HORI, test_key='T'):
+def sample(gt, pred, dict_path, has_unk=False, shape=HORI, test_key='T', train_dict=None):
+    extra = {} if train_dict is None else dict(train_dict_path=train_dict)
     s = TextRecogDataSample(metainfo=dict(dict_path=dict_path, has_unk=has_unk,
-                                          ori_shape=shape, test_key=test_key))
+                                          ori_shape=shape, test_key=test_key, **extra))
     s.gt_text = LabelData(item=gt)
     s.pred_text = LabelData(item=pred, score=[0.9] * len(pred))
     return s
@@ -92,6 +93,40 @@ def test_closed_set_means_and_orientation(closed_dict):
     assert m['acr_vert'] == pytest.approx(1 / 2)
     assert m['lenpred_acr_vert'] == 1.0
     assert not {'kacr', 'r', 'p', 'f'} & set(m)
+
+
+@pytest.mark.parametrize('gt,pred,hits', [
+    ('abc', 'abc', [1, 1, 1]),
+    ('abc', 'ABC', [1, 1, 1]),        # case-insensitive, as acr
+    ('abc', 'axc', [1, 0, 1]),        # substitution
+    ('abc', 'bc', [0, 1, 1]),         # deletion
+    ('abc', 'abxc', [1, 1, 1]),       # an insertion costs no ground-truth character
+    ('abc', 'a⑨c', [1, 0, 1]),        # '⑨' dropped, then b is missing
+    ('ab', 'ba', [1, 0]),
+    ('abc', '', [0, 0, 0]),
+    (f'{E_ACUTE}b', f'{E_ACUTE}b', [1, 1]),  # grapheme clusters
+])
+def test_aligned_hits(gt, pred, hits):
+    from projects.wna.charset import split_graphemes
+    from projects.wna.evaluation.metrics.alignment import aligned_hits
+    pred = pred.replace('⑨', '').lower()
+    assert aligned_hits(split_graphemes(gt.lower()), split_graphemes(pred)) == list(map(bool, hits))
+
+
+def test_character_accuracy_seen_and_unseen(tmp_path, closed_dict):
+    train = make_dict(tmp_path, 'train', ['a', 'B', '日'])  # seen: a/A, b/B, 日
+    samples = [
+        sample('abc', 'abc', closed_dict, train_dict=train),                # c unseen, read
+        sample('日本', '日木', closed_dict, train_dict=train, shape=VERT),  # 本 unseen, missed
+        sample('Ab', 'a', closed_dict, train_dict=train),                   # b seen, missed
+    ]
+    m = evaluate(samples)
+    assert m['char_acr'] == pytest.approx(5 / 7)
+    assert m['char_acr_seen'] == pytest.approx(4 / 5)   # a b 日 a (b missed)
+    assert m['char_acr_unseen'] == pytest.approx(1 / 2) and m['n_chars_unseen'] == 2
+    assert m['char_acr_vert'] == pytest.approx(1 / 2) and m['char_acr_unseen_vert'] == 0.0
+    plain = evaluate([sample('abc', 'abx', closed_dict)])
+    assert plain['char_acr'] == pytest.approx(2 / 3) and 'char_acr_unseen' not in plain
 
 
 def test_empty_orientation_scores_zero(closed_dict):
@@ -186,7 +221,7 @@ def test_multi_datasets_evaluator_key_names(closed_dict, open_dict):
     metrics = evaluator.evaluate(5)
     suffixes = ['', '_hori', '_vert']
     assert set(metrics) == (
-        {f'X-GZSL/{m}{s}' for m in ('acr', 'lenpred_acr') for s in suffixes}
+        {f'X-GZSL/{m}{s}' for m in ('acr', 'lenpred_acr', 'char_acr') for s in suffixes}
         | {f'X-OSR/{m}{s}' for m in ('kacr', 'r', 'p', 'f') for s in suffixes}
         | {f'{t}/n{s}' for t in ('X-GZSL', 'X-OSR') for s in suffixes})
     assert metrics['X-GZSL/acr'] == 0.5 and metrics['X-GZSL/n'] == 2
@@ -201,8 +236,10 @@ def test_demo_suite_config_feeds_the_metric(tmp_path, monkeypatch):
     png = lambda h, w: cv2.imencode('.png', np.full((h, w, 3), 200, np.uint8))[1].tobytes()  # noqa: E731
     write_lmdb(root / 'test_jpn_hv', [(png(32, 96), '日本'), (png(96, 32), 'かな'),
                                       (png(40, 40), 'a')])
-    for mode, chars in [('gzsl', '日本かなa'), ('osr', '日a'), ('gosr', '日本a'), ('ostr', '日本')]:
-        make_dict(root / 'dicts', f'jpnhv_{mode}', list(chars))
+    write_lmdb(root / 'test_held_out_face', [(png(32, 64), 'かa')])
+    for mode, chars in [('gzsl', '日本かなa'), ('osr', '日a'), ('gosr', '日本a'), ('ostr', '日本'),
+                        ('train', '日a')]:
+        make_dict(root / 'dicts', 'train' if mode == 'train' else f'jpnhv_{mode}', list(chars))
     monkeypatch.setenv('WNA_DEMO_DATA', str(root))
     cfg = Config.fromfile('configs/wna/_base_/datasets/demo_test.py')
     cfg.test_dataloader.num_workers = 0
@@ -211,7 +248,7 @@ def test_demo_suite_config_feeds_the_metric(tmp_path, monkeypatch):
     evaluator = EVALUATOR.build(cfg.test_evaluator)
     evaluator.dataset_meta = loader.dataset.metainfo
     batches = list(loader)
-    assert len(batches) == 1 and len(batches[0]['data_samples']) == 12
+    assert len(batches) == 1 and len(batches[0]['data_samples']) == 13
     for batch in batches:
         for s in batch['data_samples']:
             s.pred_text = LabelData(item=s.gt_text.item)  # recognises, never rejects
@@ -224,4 +261,8 @@ def test_demo_suite_config_feeds_the_metric(tmp_path, monkeypatch):
     assert metrics['DEMO-OSR/kacr'] == 1.0 and metrics['DEMO-OSR/r'] == 0.0
     assert metrics['DEMO-OSTR/kacr'] == 1.0 and metrics['DEMO-OSTR/n'] == 3
     assert {k.split('/')[0] for k in metrics} == {'DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR',
-                                                 'DEMO-OSTR'}
+                                                 'DEMO-OSTR', 'DEMO-OTHERFACE'}
+    assert metrics['DEMO-GZSL/char_acr_unseen'] == 1.0
+    assert metrics['DEMO-GZSL/n_chars_unseen'] == 3  # 本 か な
+    assert metrics['DEMO-OTHERFACE/n'] == 1 and metrics['DEMO-OTHERFACE/char_acr'] == 1.0
+    assert 'DEMO-OSR/char_acr' not in metrics

@@ -1,5 +1,6 @@
 """The entry points end to end on tiny generated demo data: DDP training on CPU
-(``tools/dist_train.sh``, gloo) and evaluation (``tools/test.py --save-preds``)."""
+(``tools/dist_train.sh``, gloo), evaluation (``tools/test.py --save-preds``) and the
+main job over several seeds (``tools/demo.py --seeds``)."""
 import glob
 import json
 import os
@@ -11,7 +12,7 @@ import pytest
 from conftest import DEMO_CONFIG as CONFIG
 from conftest import ROOT
 
-TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR')
+TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR', 'DEMO-OTHERFACE')
 
 
 @pytest.fixture(scope='module')
@@ -98,3 +99,31 @@ def test_resumed_training_continues_like_an_uninterrupted_run(demo_env, tmp_path
     run(train + [str(other)] + common + ['train_cfg.max_iters=1', 'randomness.seed=4'],
         demo_env, cwd=ROOT)
     assert train_losses(other)[1] != pytest.approx(expected[1], rel=1e-6)
+
+
+def test_demo_over_seeds_reports_median_and_range(demo_env, tmp_path):
+    out = tmp_path / 'demo'
+    log = run([sys.executable, osp.join(ROOT, 'tools/demo.py'), '--out', str(out),
+               '--iters', '2', '--seeds', '2', '--seed', '5', '--figure-samples', '2'],
+              demo_env, cwd=str(tmp_path))
+    assert '| metric | median | range | seed 5 | seed 6 |' in log
+    report = json.load(open(out / 'seeds.json', encoding='utf-8'))
+    assert report['seeds'] == [5, 6] and report['median_seed'] in (5, 6)
+    runs = {int(s): m for s, m in report['runs'].items()}
+    for seed in (5, 6):
+        assert (out / f'seed_{seed}' / 'checkpoint.pth').is_file()
+        assert json.load(open(out / f'seed_{seed}' / 'metrics.json')) == runs[seed]
+        assert (out / f'seed_{seed}' / 'predictions.png').is_file()
+        # each seed's runner logs into its own work dir (not into the first one's)
+        logs = glob.glob(str(out / f'seed_{seed}' / 'work_dir' / '*' / 'vis_data' / 'scalars.json'))
+        steps = [json.loads(line).get('step') for log in logs for line in open(log)
+                 if 'loss' in json.loads(line)]
+        assert sorted(steps) == [1, 2], (seed, logs, steps)
+    for key in ('DEMO-GZSL/acr', 'DEMO-OTHERFACE/char_acr', 'DEMO-GZSL/char_acr_unseen'):
+        entry = report['summary'][key]
+        values = [runs[s][key] for s in (5, 6)]
+        assert entry['min'] == min(values) and entry['max'] == max(values)
+        assert entry['median'] == sum(values) / 2 and entry['range'] == max(values) - min(values)
+    median = report['median_seed']
+    assert (out / 'checkpoint.pth').read_bytes() == \
+        (out / f'seed_{median}' / 'checkpoint.pth').read_bytes()

@@ -1,14 +1,21 @@
 """The main job: WnA end to end on the embedded demo data, on CPU, in minutes.
 
-    python tools/demo.py [--out demo_output] [--iters N]
+    python tools/demo.py [--out demo_output] [--iters N] [--seed S] [--seeds K]
 
 1. generates the demo data (``projects.wna.datasets.synthesis``, as
    ``tools/make_demo_data.py`` does) unless it is already there;
 2. trains the CPU demo twin of WnA-S (``configs/wna/demo/tiny_nedmix_demo.py``);
-3. evaluates the final checkpoint in the four open-set modes (GZSL, OSR, GOSR, OSTR);
+3. evaluates the final checkpoint in the four open-set modes (GZSL, OSR, GOSR, OSTR) and
+   on the held-out typeface (DEMO-OTHERFACE);
 4. writes into ``--out``: ``checkpoint.pth``, ``metrics.json``, ``predictions/``,
    ``training_curve.png`` and ``predictions.png`` (test images with prediction, ground
    truth, chosen expert and router probabilities).
+
+``--seeds K`` trains K seeds (``--seed``, ``--seed`` + 1, ...; same data) into
+``--out/seed_<s>/`` (each laid out as above), writes ``seeds.json`` (every seed's metrics
+and minutes, median and range of each metric), prints the median / range table and
+copies the checkpoint of the median seed (by DEMO-GZSL line accuracy) to
+``--out/checkpoint.pth``.
 """
 from __future__ import annotations
 
@@ -34,20 +41,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='demo config')
     parser.add_argument('--iters', type=int, default=None,
                         help='training iterations (default: the config\'s)')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='random seed (of the data and of the first training run)')
+    parser.add_argument('--seeds', type=int, default=1,
+                        help='number of training seeds; more than 1 reports median and range')
     parser.add_argument('--figure-samples', type=int, default=24,
                         help='test images drawn in predictions.png')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error('--seeds must be at least 1')
+    return args
 
 
 def ensure_demo_data(data_root: str, seed: int) -> None:
-    """Generate the demo data unless a complete copy is already there."""
-    if osp.isfile(osp.join(data_root, 'meta.json')):
+    """Generate the demo data unless a complete copy is already there (an incomplete one,
+    e.g. from an older version without the held-out typeface set, is written anew)."""
+    from projects.wna.datasets.synthesis import (
+        OUTPUT_FOLDERS,
+        describe_demo_data,
+        write_demo_data,
+    )
+    folders = [osp.join(data_root, name) for name in OUTPUT_FOLDERS]
+    if osp.isfile(osp.join(data_root, 'meta.json')) and all(map(osp.isdir, folders)):
         print(f'[demo] using the demo data in {data_root}')
         return
     print(f'[demo] generating the demo data in {data_root}')
-    from projects.wna.datasets.synthesis import describe_demo_data, write_demo_data
-    print(describe_demo_data(write_demo_data(data_root, seed)))
+    print(describe_demo_data(write_demo_data(data_root, seed, overwrite=True)))
 
 
 def train(cfg_path: str, work_dir: str, iters: int | None, seed: int) -> str:
@@ -80,34 +99,77 @@ def evaluate(cfg_path: str, work_dir: str, checkpoint: str) -> dict:
     return Runner.from_cfg(cfg).test()
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    data_root = args.data or os.environ.get('WNA_DEMO_DATA', 'data/wna_demo')
-    os.environ['WNA_DEMO_DATA'] = data_root  # read by the demo configs
-    out = osp.abspath(args.out)
+def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> dict:
+    """Train and evaluate one seed into ``out``; its metrics."""
     work_dir = osp.join(out, 'work_dir')
     os.makedirs(work_dir, exist_ok=True)
-    start = time.time()
-    ensure_demo_data(data_root, args.seed)
-    print('[demo] training the demo twin of WnA-S')
-    checkpoint = train(args.config, work_dir, args.iters, args.seed)
+    print(f'[demo] training the demo twin of WnA-S (seed {seed})')
+    checkpoint = train(args.config, work_dir, args.iters, seed)
     shutil.copyfile(checkpoint, osp.join(out, 'checkpoint.pth'))
-    print('[demo] evaluating GZSL, OSR, GOSR and OSTR')
-    metrics = evaluate(args.config, work_dir, checkpoint)
+    print('[demo] evaluating GZSL, OSR, GOSR, OSTR and the held-out typeface')
+    metrics = {k: float(v) for k, v in evaluate(args.config, work_dir, checkpoint).items()}
 
     from projects.wna.analysis.demo_figures import draw_predictions, plot_training_curve
-    from projects.wna.evaluation.report import format_metrics_table
     with open(osp.join(out, 'metrics.json'), 'w', encoding='utf-8') as f:
-        json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        json.dump(metrics, f, indent=2)
     plot_training_curve(work_dir, osp.join(out, 'training_curve.png'))
     shutil.copytree(osp.join(work_dir, 'predictions'), osp.join(out, 'predictions'),
                     dirs_exist_ok=True)
     draw_predictions(osp.join(out, 'predictions'), osp.join(data_root, 'test_jpn_hv'),
                      osp.join(out, 'predictions.png'), args.figure_samples)
-    print(format_metrics_table(metrics))
-    print(f'[demo] done in {(time.time() - start) / 60:.1f} min; results in {out}: '
-          'checkpoint.pth, metrics.json, training_curve.png, predictions.png, predictions/')
     return metrics
+
+
+def report_seeds(out: str, runs: dict[int, dict], minutes: dict[int, float]) -> dict:
+    """Write ``seeds.json``, print the median / range table and copy the median seed's
+    checkpoint to ``out``; the summary."""
+    from projects.wna.analysis.seed_summary import (
+        DEMO_HEADLINE,
+        format_seed_table,
+        median_seed,
+        summarize_seeds,
+    )
+    headline = [k for k in DEMO_HEADLINE if all(k in m for m in runs.values())]
+    summary = summarize_seeds(runs, headline)
+    middle = median_seed(runs, 'DEMO-GZSL/acr')
+    shutil.copyfile(osp.join(out, f'seed_{middle}', 'checkpoint.pth'),
+                    osp.join(out, 'checkpoint.pth'))
+    with open(osp.join(out, 'seeds.json'), 'w', encoding='utf-8') as f:
+        json.dump(dict(seeds=list(runs), median_seed=middle, minutes=minutes,
+                       summary=summarize_seeds(runs), runs=runs), f, indent=2)
+    print(format_seed_table(summary))
+    print(f'[demo] {len(runs)} seeds; checkpoint.pth is seed {middle}\'s (median DEMO-GZSL '
+          'line accuracy)')
+    return summary
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    data_root = args.data or os.environ.get('WNA_DEMO_DATA', 'data/wna_demo')
+    os.environ['WNA_DEMO_DATA'] = data_root  # read by the demo configs
+    out = osp.abspath(args.out)
+    start = time.time()
+    ensure_demo_data(data_root, args.seed)
+
+    from projects.wna.evaluation.report import format_metrics_table
+    if args.seeds == 1:
+        metrics = run_seed(args, data_root, out, args.seed)
+        print(format_metrics_table(metrics))
+        print(f'[demo] done in {(time.time() - start) / 60:.1f} min; results in {out}: '
+              'checkpoint.pth, metrics.json, training_curve.png, predictions.png, '
+              'predictions/')
+        return metrics
+    runs, minutes = {}, {}
+    for seed in range(args.seed, args.seed + args.seeds):
+        begin = time.time()
+        runs[seed] = run_seed(args, data_root, osp.join(out, f'seed_{seed}'), seed)
+        minutes[seed] = round((time.time() - begin) / 60, 2)
+        print(format_metrics_table(runs[seed]))
+        print(f'[demo] seed {seed} done in {minutes[seed]:.1f} min')
+    summary = report_seeds(out, runs, minutes)
+    print(f'[demo] done in {(time.time() - start) / 60:.1f} min; results in {out}: '
+          'seeds.json, checkpoint.pth, seed_<s>/')
+    return summary
 
 
 if __name__ == '__main__':

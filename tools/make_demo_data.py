@@ -2,12 +2,13 @@
 
     python tools/make_demo_data.py [--out data/wna_demo] [--seed 0] [--size 1]
         [--train-chinese 100] [--clean-share 0.9] [--test-clean-share 0.5] [--font FONT]
-        [--overwrite]
+        [--held-out-font FONT] [--overwrite]
 
-Writes training and test LMDBs, the training charset, the GZSL / OSR / GOSR / OSTR test
-dictionaries and ``meta.json`` into ``--out``; what the data hold and the layout are
-described in ``projects/wna/datasets/synthesis/__init__.py``. Exit status 1 when an
-output folder exists and ``--overwrite`` is not given.
+Writes training and test LMDBs (and a test LMDB in a typeface used for nothing else),
+the training charset, the GZSL / OSR / GOSR / OSTR test dictionaries and ``meta.json``
+into ``--out``; what the data hold and the layout are described in
+``projects/wna/datasets/synthesis/__init__.py``. Exit status 1 when an output folder
+exists and ``--overwrite`` is not given.
 
 Example::
 
@@ -48,8 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument('--test-clean-share', type=float, default=TEST_CLEAN_SHARE,
                         help=f'share of plain test crops (default {TEST_CLEAN_SHARE})')
     parser.add_argument('--font', help='font collection (default: Noto Sans CJK TTC)')
+    parser.add_argument('--held-out-font',
+                        help='typeface of the held-out test crops (default: IPAex Gothic '
+                        'of the japanize-matplotlib package)')
     parser.add_argument('--overwrite', action='store_true',
-                        help='replace train_NG/, test_jpn_hv/ and dicts/ if they exist')
+                        help='replace train_NG/, test_jpn_hv/, test_held_out_face/ and '
+                        'dicts/ if they exist')
     args = parser.parse_args(argv)
     if args.size <= 0:
         parser.error('--size must be positive')
@@ -63,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         data = write_demo_data(args.out, args.seed, args.size, args.train_chinese,
-                               args.clean_share, args.test_clean_share, args.font,
-                               args.overwrite)
+                               args.clean_share, args.test_clean_share, font=args.font,
+                               held_out_font=args.held_out_font, overwrite=args.overwrite)
     except FileExistsError as e:
         print(f'error: {e.args[0]} already exist; pass --overwrite to replace them',
               file=sys.stderr)

@@ -33,8 +33,11 @@ load_from = None
 resume = False
 
 vis_backends = [dict(type='LocalVisBackend')]
-# Draws any orientation with a CJK font and shows the router's decision.
-visualizer = dict(type='WnATextRecogVisualizer', name='visualizer', vis_backends=vis_backends)
+# Draws any orientation with a CJK font and shows the router's decision. No fixed `name`:
+# the runner then names it after its experiment, so that every runner of one process
+# (tools/demo.py --seeds, the benchmark's accuracy runs) logs into its own work dir
+# instead of reusing the first runner's visualizer and its save dir.
+visualizer = dict(type='WnATextRecogVisualizer', vis_backends=vis_backends)
 
 # Test prototypes are encoded first, then `<test>/fps` and `<test>/batch_size` are measured
 # for every evaluated test set (both hooks have the highest priority; order matters).

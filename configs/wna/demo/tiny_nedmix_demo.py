@@ -5,8 +5,9 @@
 # for 1500 iterations of 24 images, validated and checkpointed every 500 iterations, on
 # the demo data of tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider
 # optimises much faster than the paper's depth at a width / 8 of the same cost, and the
-# smaller prototype budget halves the glyph-encoding cost of a step. About 0.45-0.6 s an
-# iteration on 2 idle CPU cores; numbers are not comparable to the paper's.
+# smaller prototype budget halves the glyph-encoding cost of a step. About 0.45-0.8 s an
+# iteration on 2 idle CPU cores (0.75 s on 2026-12-02); numbers are not comparable to the
+# paper's.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/wna_tiny.py',

@@ -50,7 +50,7 @@ from .image_decoding import decode_image
 from .lmdb_io import detect_index_base, open_lmdb_readonly, read_num_samples
 
 #: Dataset metainfo keys copied into every data info (the per-test keys of the suite).
-META_KEYS_TO_INFO = ('test_key', 'dict_path', 'has_unk')
+META_KEYS_TO_INFO = ('test_key', 'dict_path', 'has_unk', 'train_dict_path')
 
 def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """``(W, H)`` read from an encoded image's header without decoding pixels, or ``None``."""
@@ -67,7 +67,7 @@ class WnALMDBDataset(BaseDataset):
 
     Each data info holds ``img`` (BGR uint8 ``[H, W, 3]`` ndarray, set on access),
     ``img_path`` (``None``), ``instances=[{'text': label}]``, ``sample_idx`` and, when they
-    are in the dataset metainfo, ``test_key``, ``dict_path`` and ``has_unk``.
+    are in the dataset metainfo, ``test_key``, ``dict_path``, ``has_unk`` and ``train_dict_path``.
 
     Args:
         ann_file: the LMDB folder (joined with ``data_root`` if relative).

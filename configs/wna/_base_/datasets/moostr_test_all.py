@@ -25,7 +25,7 @@ test_pipeline = [
     dict(type='WnARouterThumbnail'),
     dict(type='PackWnAInputs',
          meta_keys=('img_path', 'ori_shape', 'img_shape', 'test_key', 'dict_path', 'has_unk',
-                    'sample_idx')),
+                    'train_dict_path', 'sample_idx')),
 ]
 
 

@@ -14,9 +14,9 @@ _DETAIL_SUFFIXES = ('_hori', '_vert', '/n', '/fps', '/batch_size')
 
 
 def headline_metrics(metrics: dict[str, float]) -> dict[str, float]:
-    """The metrics without per-orientation splits, counts and speed."""
+    """The metrics without per-orientation splits, counts (``n``, ``n_...``) and speed."""
     return {k: float(v) for k, v in metrics.items()
-            if not k.endswith(_DETAIL_SUFFIXES)}
+            if not k.endswith(_DETAIL_SUFFIXES) and not k.rpartition('/')[2].startswith('n_')}
 
 
 def _predictions(folder: str) -> dict[str, list[str]]:

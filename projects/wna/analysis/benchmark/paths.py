@@ -17,17 +17,21 @@ from projects.wna.models import WnAFastInference, WnAPrototypeBank, WnARecognize
 
 from .measure import latency_stats
 
-#: The test-time paths compared: exact float32, each technique alone, and the fast path
-#: (``WnAFastInference`` defaults, what ``--fast`` selects). ``None``: float32.
+#: The test-time paths compared: exact float32, each technique alone, the fast path
+#: (``WnAFastInference`` defaults, what ``--fast`` selects) and the fast path with the
+#: opt-in int8 glyph encoding. ``None``: float32.
 PATHS: dict[str, dict | None] = {
     'fp32': None,
-    'fold_norms': dict(dtype=None, fold_norms=True, channels_last=False),
-    'channels_last': dict(dtype=None, fold_norms=False, channels_last=True),
-    'reduced_precision': dict(dtype='auto', fold_norms=False, channels_last=False),
+    'fold_norms': dict(dtype=None, fold_norms=True, channels_last=False, int8_glyphs=False),
+    'channels_last': dict(dtype=None, fold_norms=False, channels_last=True, int8_glyphs=False),
+    'reduced_precision': dict(dtype='auto', fold_norms=False, channels_last=False,
+                              int8_glyphs=False),
+    'int8_glyphs': dict(dtype=None, fold_norms=True, channels_last=False, int8_glyphs=True),
     'fast': dict(),
+    'fast_int8': dict(int8_glyphs=True),
 }
 #: Paths timed on the large dictionaries (encoding them takes a while).
-LARGE_DICT_PATHS = ('fp32', 'fast')
+LARGE_DICT_PATHS = ('fp32', 'fast', 'fast_int8')
 
 
 def build_paths(names: tuple[str, ...] = tuple(PATHS)) -> dict[str, WnAFastInference | bool]:
@@ -83,25 +87,39 @@ def benchmark_glyph_encoding(model: WnARecognizer, charsets: Mapping[str, GlyphC
     """Seconds to encode every glyph of each dictionary on each path (a fresh
     ``WnAPrototypeBank``, so nothing is cached), with the largest deviation of the
     prototypes' cosine from float32's. Dictionaries named in ``large`` run only the
-    :data:`LARGE_DICT_PATHS`."""
+    :data:`LARGE_DICT_PATHS`. The first dictionary is also encoded cold
+    (``cold_seconds``: the path's copies dropped first, so their making -- folding,
+    int8 calibration -- is timed too); the copies it makes serve the timed encodings."""
     model.eval()
+
+    def encode(charset: GlyphCharset, fast: WnAFastInference | bool
+               ) -> tuple[torch.Tensor, float]:
+        bank = WnAPrototypeBank(chunk)
+        start = clock()
+        protos = bank.prototypes(charset, model.glyph_encoder, model.backbone,
+                                 fast or None).protos
+        return protos, clock() - start
+
     results: dict[str, dict] = {}
-    for dict_name, charset in charsets.items():
+    for index, (dict_name, charset) in enumerate(charsets.items()):
         reference = None
         for name, fast in paths.items():
             if dict_name in large and name not in LARGE_DICT_PATHS:
                 continue
-            bank = WnAPrototypeBank(chunk)
-            start = clock()
-            protos = bank.prototypes(charset, model.glyph_encoder, model.backbone,
-                                     fast or None).protos
-            seconds = clock() - start
+            cold = None
+            if index == 0:
+                if fast:
+                    fast.clear()
+                cold = encode(charset, fast)[1]
+            protos, seconds = encode(charset, fast)
             if reference is None:
                 reference = protos
-            entry = dict(seconds=seconds, glyphs=len(protos), glyphs_per_s=len(protos) / seconds,
+            entry = dict(seconds=seconds, cold_seconds=cold, glyphs=len(protos),
+                         glyphs_per_s=len(protos) / seconds,
                          max_cosine_deviation=float(
                              (1 - (protos * reference).sum(dim=1)).abs().max()))
-            results.setdefault(name, {})[dict_name] = entry
+            results.setdefault(name, {})[dict_name] = {k: v for k, v in entry.items()
+                                                       if v is not None}
     return results
 
 

@@ -1,25 +1,48 @@
-"""Rendering synthetic scene-text crops: horizontal or vertical text in a Noto Sans CJK face,
-plain (black / white, no effects) or with varied sizes, colours, backgrounds (plain,
-gradient, noise), slight rotation, shadow, blur and noise."""
+"""Rendering synthetic scene-text crops: horizontal or vertical text in a face of a font
+file (the demo's: Noto Sans CJK), plain (black / white, no effects) or with varied sizes,
+colours, backgrounds (plain, gradient, noise), slight rotation, shadow, blur and noise."""
 from __future__ import annotations
 
+import importlib.util
 import math
+import os
 
 import cv2
 import numpy as np
+from fontTools.ttLib import TTCollection
 from PIL import Image, ImageDraw, ImageFont
 
-NUM_FACES = 10  # Noto Sans CJK: JP KR SC TC HK and their Mono variants
 TEXT_SIZES = (22, 25, 28, 31, 34)  # font sizes in pixels
 #: Characters drawn turned by 90 degrees in vertical lines (as vertical typesetting does).
 TURN_IN_VERTICAL = frozenset('ー〜～')
 
 
+def held_out_font_path() -> str:
+    """IPAex Gothic (``ipaexg.ttf``, IPA Font License), shipped by the
+    ``japanize-matplotlib`` package (found without importing it): a Japanese typeface
+    that the demo neither trains on nor renders its glyph dictionaries with."""
+    spec = importlib.util.find_spec('japanize_matplotlib')
+    path = (os.path.join(next(iter(spec.submodule_search_locations)), 'fonts', 'ipaexg.ttf')
+            if spec is not None and spec.submodule_search_locations else None)
+    if path is None or not os.path.isfile(path):
+        raise ImportError('the held-out typeface (IPAex Gothic) comes from the '
+                          'japanize-matplotlib package; install it or pass a font path')
+    return path
+
+
 class FontBank:
-    """PIL fonts of the Noto Sans CJK collection, cached per (face, size)."""
+    """PIL fonts of the faces of one font file (TTF / OTF, or every face of a TTC / OTC
+    collection), cached per (face, size).
+
+    Attributes:
+        faces: the number of faces in the file.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
+        with open(path, 'rb') as f:
+            collection = f.read(4) == b'ttcf'
+        self.faces = len(TTCollection(path, lazy=True).fonts) if collection else 1
         self._fonts: dict[tuple[int, int], ImageFont.FreeTypeFont] = {}
 
     def get(self, face: int, size: int) -> ImageFont.FreeTypeFont:
@@ -93,11 +116,12 @@ def render_crop(rng: np.random.Generator, fonts: FontBank, text: str,
                 vertical: bool, clean: bool = False) -> np.ndarray:
     """A synthetic scene-text crop of ``text``: uint8 BGR ``[H, W, 3]``.
 
-    ``clean`` crops are plain: the glyph dictionaries' face, black on white or white on
-    black, upright, without shadow, blur or noise (they bridge glyphs and scene text).
+    ``clean`` crops are plain: face 0 (the glyph dictionaries' face in the demo), black on
+    white or white on black, upright, without shadow, blur or noise (they bridge glyphs
+    and scene text); the others use any face of ``fonts``.
     """
     size = int(rng.choice(TEXT_SIZES))
-    font = fonts.get(0 if clean else int(rng.integers(NUM_FACES)), size)
+    font = fonts.get(0 if clean else int(rng.integers(fonts.faces)), size)
     mask = vertical_mask(text, font, size, rng) if vertical else draw_mask(text, font)
     if not clean:
         mask = rotate_mask(mask, float(np.clip(rng.normal(0, 1.5), -4, 4)))

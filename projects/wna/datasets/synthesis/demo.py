@@ -26,17 +26,19 @@ from projects.wna.charset import (
 
 from ..lmdb_io import read_labels, write_lmdb
 from ..samplers import DEFAULT_BUCKETS, buckets_of
-from .crops import NUM_FACES, FontBank, render_crop
+from .crops import FontBank, held_out_font_path, render_crop
 from .lines import japanese_line, train_line
 from .vocabulary import TRAIN_CHINESE, Vocabulary
 
 TRAIN_PER_SIZE = 4000
 TEST_PER_SIZE = 600
+#: Test crops in the held-out typeface per unit of ``size``.
+HELD_OUT_PER_SIZE = 300
 #: Share of plain training / test crops (see :func:`~.crops.render_crop`).
 CLEAN_SHARE = 0.9
 TEST_CLEAN_SHARE = 0.5
 #: The output folders (and ``dicts/``) under the demo root.
-OUTPUT_FOLDERS = ('train_NG', 'test_jpn_hv', 'dicts')
+OUTPUT_FOLDERS = ('train_NG', 'test_jpn_hv', 'test_held_out_face', 'dicts')
 
 
 class DemoData(NamedTuple):
@@ -76,10 +78,26 @@ def generate(rng: np.random.Generator, vocab: Vocabulary, fonts: FontBank, count
         yield png.tobytes(), text
 
 
+def held_out_lines(line_fn: Callable[[np.random.Generator, Vocabulary], tuple[str, bool]],
+                   chars: frozenset[str], renderer: GlyphRenderer, stats: Counter
+                   ) -> Callable[[np.random.Generator, Vocabulary], tuple[str, bool]]:
+    """``line_fn`` redrawn until its text uses only ``chars`` that ``renderer``'s font
+    draws (``stats['redrawn']`` counts the rejected lines)."""
+    def line(rng: np.random.Generator, vocab: Vocabulary) -> tuple[str, bool]:
+        for _ in range(1000):
+            text, vertical = line_fn(rng, vocab)
+            if all(c in chars and renderer.has_glyph(c) for c in text):
+                return text, vertical
+            stats['redrawn'] += 1
+        raise RuntimeError(f'no line within the test characters after 1000 draws in '
+                           f'{renderer.font_path}')
+    return line
+
+
 def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
                     train_chinese: int = TRAIN_CHINESE, clean_share: float = CLEAN_SHARE,
                     test_clean_share: float = TEST_CLEAN_SHARE, font: str | None = None,
-                    overwrite: bool = False) -> DemoData:
+                    held_out_font: str | None = None, overwrite: bool = False) -> DemoData:
     """Write the demo data into ``out`` (layout in :mod:`projects.wna.datasets.synthesis`).
 
     Args:
@@ -91,6 +109,8 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
             word list).
         clean_share, test_clean_share: shares of plain training / test crops.
         font: the font collection (default: Noto Sans CJK).
+        held_out_font: the typeface of ``test_held_out_face`` (default:
+            :func:`~.crops.held_out_font_path`), used for nothing else.
         overwrite: replace existing output folders.
 
     Raises:
@@ -105,18 +125,29 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
         raise FileExistsError(existing)
     for p in existing:
         shutil.rmtree(p)
+    held_out_path = held_out_font or held_out_font_path()
     vocab = Vocabulary(train_chinese)
     fonts = FontBank(font_path)
     num_train = max(1, round(TRAIN_PER_SIZE * size))
     num_test = max(1, round(TEST_PER_SIZE * size))
-    stats = {'train': Counter(), 'test': Counter()}
-    with tqdm(total=num_train + num_test, desc='rendering crops', unit='img') as progress:
+    num_held_out = max(1, round(HELD_OUT_PER_SIZE * size))
+    stats = {'train': Counter(), 'test': Counter(), 'held_out': Counter()}
+    with tqdm(total=num_train + num_test + num_held_out, desc='rendering crops',
+              unit='img') as progress:
         write_lmdb(paths['train_NG'],
                    generate(np.random.default_rng([seed, 0]), vocab, fonts, num_train,
                             train_line, stats['train'], progress, clean_share))
         write_lmdb(paths['test_jpn_hv'],
                    generate(np.random.default_rng([seed, 1]), vocab, fonts, num_test,
                             japanese_line, stats['test'], progress, test_clean_share))
+        # the same kind of lines within the test characters, in a typeface never trained on
+        test_chars = frozenset(distinct_chars(read_labels(paths['test_jpn_hv'])))
+        line_fn = held_out_lines(japanese_line, test_chars, GlyphRenderer(held_out_path, 0),
+                                 stats['held_out'])
+        write_lmdb(paths['test_held_out_face'],
+                   generate(np.random.default_rng([seed, 2]), vocab, FontBank(held_out_path),
+                            num_held_out, line_fn, stats['held_out'], progress,
+                            test_clean_share))
 
     renderer = GlyphRenderer(font_path, 0)
     train_charset, missing = renderer.build_charset(vocab.train_chars,
@@ -124,8 +155,7 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
     if missing:
         raise RuntimeError(f'training characters without glyph: {missing}')
     train_charset.save(os.path.join(paths['dicts'], 'train.npz'))
-    groups = group_chars(distinct_chars(read_labels(paths['test_jpn_hv'])),
-                         train_charset.char_set)
+    groups = group_chars(test_chars, train_charset.char_set)
     dicts, missing = build_mode_charsets(groups, renderer, meta={'demo_seed': seed})
     if missing:
         raise RuntimeError(f'test characters without glyph: {missing}')
@@ -133,9 +163,11 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
 
     meta = {
         'seed': seed, 'size': size, 'font': os.path.basename(font_path),
-        'faces': NUM_FACES, 'seconds': round(time.time() - start, 1),
+        'faces': fonts.faces, 'seconds': round(time.time() - start, 1),
         'train': {'records': num_train, **stats['train']},
         'test': {'records': num_test, **stats['test']},
+        'held_out_face': {'font': os.path.basename(held_out_path), 'records': num_held_out,
+                          **stats['held_out']},
         'train_charset': {'chars': len(train_charset), 'labels': train_charset.num_labels,
                           'chinese': len(vocab.train_chinese)},
         'test_groups': {g: len(v) for g, v in groups.items()},
@@ -155,9 +187,11 @@ def describe_demo_data(data: DemoData) -> str:
     lines = [f'wrote {meta["train"]["records"]} training and {meta["test"]["records"]} test '
              f'crops, {len(meta["dicts"])} test dictionaries to {data.root} '
              f'({data.megabytes:.1f} MB) in {meta["seconds"]:.1f} s']
-    for split in ('train', 'test'):
+    names = dict(train='train', test='test',
+                 held_out_face=f'test in {meta["held_out_face"]["font"]} (held-out typeface)')
+    for split, name in names.items():
         counts = ', '.join(f'{b["name"]} {meta[split].get(b["name"], 0)}'
                            for b in DEFAULT_BUCKETS)
-        lines.append(f'  {split}: buckets {counts}; vertical lines '
-                     f'{meta[split].get("vertical", 0)}')
+        lines.append(f'  {name}: {meta[split]["records"]} crops, buckets {counts}; '
+                     f'vertical lines {meta[split].get("vertical", 0)}')
     return '\n'.join(lines)

@@ -10,7 +10,8 @@ from mmengine.structures import LabelData
 from mmocr.registry import TRANSFORMS
 from mmocr.structures import TextRecogDataSample
 
-DEFAULT_META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'test_key', 'dict_path', 'has_unk')
+DEFAULT_META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'test_key', 'dict_path', 'has_unk',
+                     'train_dict_path')
 
 
 def _to_chw_uint8(array: np.ndarray, name: str) -> torch.Tensor:

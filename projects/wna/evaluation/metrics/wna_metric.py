@@ -1,5 +1,5 @@
-"""WnA line-level recognition metrics: ACR / Lenpred_ACR (closed set) and KACR / R / P / F
-(open set), each also split by text orientation."""
+"""WnA recognition metrics: ACR / Lenpred_ACR and character accuracy (closed set) and
+KACR / R / P / F (open set), each also split by text orientation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,7 +13,10 @@ from projects.wna.charset import (
     load_charset,
     mask_unknown,
     normalize_text,
+    split_graphemes,
 )
+
+from .alignment import aligned_hits
 
 #: Orientation splits: every metric ``m`` is also reported as ``m_hori`` and ``m_vert``.
 ORIENTATIONS = ('hori', 'vert')
@@ -75,12 +78,19 @@ class WnAMetric(BaseMetric):
     def __init__(self, collect_device: str = 'cpu', prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self._registered: dict[str, frozenset[str]] = {}
+        self._lowered: dict[str, frozenset[str]] = {}
 
     def registered_set(self, dict_path: str) -> frozenset[str]:
         """Registered characters of a dictionary plus ``' '`` (loaded once per path)."""
         if dict_path not in self._registered:
             self._registered[dict_path] = load_charset(dict_path).char_set | {' '}
         return self._registered[dict_path]
+
+    def lowered_set(self, dict_path: str) -> frozenset[str]:
+        """:meth:`registered_set` in lower case (loaded once per path)."""
+        if dict_path not in self._lowered:
+            self._lowered[dict_path] = frozenset(c.lower() for c in self.registered_set(dict_path))
+        return self._lowered[dict_path]
 
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
         """Score each sample (as a dict, the way ``Evaluator`` passes them) into a small
@@ -103,7 +113,7 @@ class WnAMetric(BaseMetric):
         gt_ = mask_unknown(gt, self.registered_set(sample['dict_path']))
         gt_unknown = UNKNOWN_CHAR in gt_
         pred_unknown = UNKNOWN_CHAR in pred
-        return dict(
+        record = dict(
             has_unk=bool(sample['has_unk']),
             vert=width < height,
             acr=gt_.lower() == pred.replace(UNKNOWN_CHAR, '').lower(),
@@ -111,6 +121,20 @@ class WnAMetric(BaseMetric):
             exact=gt_ == pred,
             gt_unknown=gt_unknown,
             pred_unknown=pred_unknown)
+        if not record['has_unk']:
+            record.update(self._char_hits(gt_, pred, sample.get('train_dict_path')))
+        return record
+
+    def _char_hits(self, gt_: str, pred: str, train_dict_path: str | None) -> dict:
+        chars = split_graphemes(gt_.lower())
+        hits = aligned_hits(chars, split_graphemes(pred.replace(UNKNOWN_CHAR, '').lower()))
+        counts = dict(chars=len(chars), char_hits=sum(hits))
+        if train_dict_path is not None:
+            seen = self.lowered_set(train_dict_path)
+            unseen = [c not in seen for c in chars]
+            counts.update(unseen=sum(unseen),
+                          unseen_hits=sum(h for h, u in zip(hits, unseen) if u))
+        return counts
 
     def compute_metrics(self, results: list[dict]) -> dict[str, float]:
         """Aggregate the records of one test set (see the class docstring for the keys)."""
@@ -129,9 +153,21 @@ class WnAMetric(BaseMetric):
 
 
 def closed_set_metrics(results: list[dict]) -> dict[str, float]:
-    """``acr`` and ``lenpred_acr`` of the given records."""
-    return dict(acr=ratio(sum(r['acr'] for r in results), len(results)),
-                lenpred_acr=ratio(sum(r['lenpred'] for r in results), len(results)))
+    """``acr``, ``lenpred_acr`` and ``char_acr`` (with ``train_dict_path``: also
+    ``char_acr_seen``, ``char_acr_unseen`` and ``n_chars_unseen``) of the given records."""
+    def total(key: str) -> int:
+        return sum(r[key] for r in results)
+
+    metrics = dict(acr=ratio(total('acr'), len(results)),
+                   lenpred_acr=ratio(total('lenpred'), len(results)),
+                   char_acr=ratio(total('char_hits'), total('chars')))
+    if results and all('unseen' in r for r in results):
+        metrics.update(
+            char_acr_seen=ratio(total('char_hits') - total('unseen_hits'),
+                                total('chars') - total('unseen')),
+            char_acr_unseen=ratio(total('unseen_hits'), total('unseen')),
+            n_chars_unseen=total('unseen'))
+    return metrics
 
 
 def open_set_metrics(results: list[dict]) -> dict[str, float]:

@@ -91,7 +91,7 @@ class WnAPrototypeBank:
         encoder.eval()
         try:
             backbone = (partial(core, norms=encoder.norms) if fast is None
-                        else fast.backbone(core, encoder.norms))
+                        else fast.glyph_backbone(core, encoder.norms))
             protos = encoder.encode_chunked(space.charset.glyphs[space.char_index],
                                             backbone, self.chunk)
         finally:
