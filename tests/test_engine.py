@@ -16,7 +16,8 @@ from projects.wna.engine.hooks.prototype_warmup_hook import (
     WnAPrototypeWarmupHook,
     dataset_dict_paths,
 )
-from projects.wna.engine.runner_setup import enable_amp, load_config
+from projects.wna.engine.runner import WnARunner
+from projects.wna.engine.runner_setup import build_runner, enable_amp, load_config
 from projects.wna.evaluation.report import format_metrics_table, save_metrics_json
 
 
@@ -28,6 +29,25 @@ def test_load_config_work_dir_and_cpu_backend(tmp_path):
     assert load_config(DEMO_CONFIG, work_dir=str(tmp_path)).work_dir == str(tmp_path)
     with pytest.raises(FileNotFoundError, match='config file not found'):
         load_config(str(tmp_path / 'missing.py'))
+
+
+def test_build_runner_builds_the_configs_runner_type(tmp_path):
+    """wna configs name WnARunner (it reads checkpoints with wna's trusted loader);
+    build_runner builds it, also for a config without runner_type, and any other
+    registered runner a config names."""
+    from mmengine.runner import Runner
+    for runner_type, expected in (('WnARunner', WnARunner), (None, WnARunner),
+                                  ('Runner', Runner)):
+        cfg = load_config(DEMO_CONFIG, work_dir=str(tmp_path / str(runner_type)))
+        assert cfg.runner_type == 'WnARunner'
+        if runner_type is None:
+            cfg.pop('runner_type')
+        else:
+            cfg.runner_type = runner_type
+        assert type(build_runner(cfg)) is expected, runner_type
+    cfg.runner_type = 'NoSuchRunner'
+    with pytest.raises(ValueError, match="runner_type 'NoSuchRunner' is not registered"):
+        build_runner(cfg)
 
 
 def test_amp_switch_keeps_per_group_clipping():

@@ -1,4 +1,5 @@
-"""tools/infer.py and MMOCR's TextRecInferencer on real rendered crops.
+"""tools/infer.py, wna's ``WnATextRecInferencer`` and MMOCR's ``TextRecInferencer`` on real
+rendered crops.
 
 The fast tests use a random-weight model of the demo config (saved by the tests), so they
 check structure, not reading; the slow test reads with the trained demo checkpoint.
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import os.path as osp
+import pickle
 import subprocess
 import sys
 
@@ -15,11 +17,19 @@ import cv2
 import matplotlib
 import numpy as np
 import pytest
-from conftest import DEMO_CONFIG, ROOT, load_tool
+import torch
+from conftest import BASE_CHARS, DEMO_CONFIG, ROOT, load_tool, make_charset
 from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
+from mmengine.registry import INFERENCERS
 from PIL import Image, ImageDraw, ImageFont
 
-from projects.wna.apis import build_inference_pipeline
+from projects.wna.apis import (
+    WnATextRecInferencer,
+    build_inference_pipeline,
+    load_recognizer,
+    recognize,
+)
 from projects.wna.charset import (
     UNKNOWN_CHAR,
     default_font_path,
@@ -27,6 +37,7 @@ from projects.wna.charset import (
     split_graphemes,
 )
 from projects.wna.datasets.lmdb_io import write_lmdb
+from projects.wna.engine.checkpoint import CheckpointMismatchError
 
 infer = load_tool('infer')
 DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
@@ -267,6 +278,120 @@ def test_mmocr_text_rec_inferencer(model_files, tmp_path):
     assert len(sample.pred_text.score) == len(split_graphemes(sample.pred_text.item))
     assert sample.pred_route.expert in EXPERTS
     assert tuple(sample.metainfo['ori_shape']) == tall.shape[:2]
+
+
+# ---------------------------------------------------------------- WnATextRecInferencer
+
+
+@pytest.fixture(scope='module')
+def crops(tmp_path_factory):
+    """A horizontal word as a PNG file and a vertical one as a BGR array."""
+    folder = tmp_path_factory.mktemp('inferencer_crops')
+    return dict(word=write_image(folder / 'word.png', render_text('abc日')),
+                tall=render_text('一二三', vertical=True))
+
+
+def child_config(folder, model_files) -> str:
+    """A config in ``folder`` inheriting the demo config, with the test dictionary as its
+    ``model.default_charset``."""
+    config = folder / 'wna_child.py'
+    config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
+                      f'model = dict(default_charset={model_files["dict"]!r})\n')
+    return str(config)
+
+
+def test_wna_inferencer_results_carry_route_and_char_scores(model_files, crops, tmp_path):
+    inferencer = WnATextRecInferencer(DEMO_CONFIG, model_files['checkpoint'], 'cpu',
+                                      dictionary=model_files['dict'])
+    info = inferencer.dictionary_info
+    assert info['source'] == model_files['dict']
+    assert info['chars'] == info['prototypes'] == len(BASE_CHARS)
+    # MMOCRInferencer-style call: paths and arrays, visualisation, saved predictions
+    result = inferencer([crops['word'], crops['tall']], batch_size=2, progress_bar=False,
+                        return_vis=True, save_pred=True, out_dir=str(tmp_path / 'out'))
+    predictions = result['predictions']
+    assert len(predictions) == len(result['visualization']) == 2
+    labels = set(inferencer.charset.label_chars) | {UNKNOWN_CHAR}
+    for prediction in predictions:
+        chars = split_graphemes(prediction['text'])
+        assert set(chars) <= labels
+        assert len(prediction['char_scores']) == len(chars)
+        assert prediction['scores'] == pytest.approx(float(np.mean(prediction['char_scores'])))
+        assert prediction['expert'] in EXPERTS and len(prediction['router_probs']) == 3
+        assert sum(prediction['router_probs']) == pytest.approx(1)
+    saved = json.loads((tmp_path / 'out' / 'preds' / 'word.json').read_text(encoding='utf-8'))
+    assert saved == predictions[0]
+    assert all(v.ndim == 3 for v in result['visualization'])
+    # the model's own predict with the same dictionary reads the same
+    model = load_recognizer(DEMO_CONFIG, model_files['checkpoint'])
+    samples = recognize(model, build_inference_pipeline(model.cfg),
+                        [cv2.imread(crops['word']), crops['tall']], charset=model_files['dict'])
+    assert [(s.pred_text.item, s.pred_route.expert) for s in samples] == \
+        [(p['text'], p['expert']) for p in predictions]
+
+
+def test_wna_inferencer_takes_the_dictionary_as_arguments(model_files, crops, tmp_path):
+    # a GlyphCharset object, through MMEngine's inferencer registry
+    charset = make_charset(list('ab日'))
+    inferencer = INFERENCERS.build(dict(type='WnATextRecInferencer', model=DEMO_CONFIG,
+                                        weights=model_files['checkpoint'], device='cpu',
+                                        dictionary=charset))
+    assert isinstance(inferencer, WnATextRecInferencer) and inferencer.charset is charset
+    assert inferencer.dictionary_info['source'] == '<GlyphCharset: 3 characters>'
+    texts = [p['text'] for p in inferencer(crops['tall'], progress_bar=False)['predictions']]
+    assert set(split_graphemes(''.join(texts))) <= {'a', 'b', '日', UNKNOWN_CHAR}
+
+    # registered characters (a string and a file) extend the config's default dictionary
+    listed = tmp_path / 'more.txt'
+    listed.write_text(f'{NEW_CHARS[2]}\n', encoding='utf-8')
+    extended = WnATextRecInferencer(child_config(tmp_path, model_files),
+                                    model_files['checkpoint'], 'cpu',
+                                    chars=[*NEW_CHARS[:2], 'a'], chars_file=str(listed),
+                                    font=default_font_path())
+    base = load_charset(model_files['dict'])
+    assert extended.charset.chars == base.chars + list(NEW_CHARS)
+    info = extended.dictionary_info
+    assert info['source'] == model_files['dict'] and info['added'] == list(NEW_CHARS)
+    assert info['known'] == ['a'] and info['missing'] == []
+    assert info['chars'] == info['prototypes'] == len(base) + 3
+
+    # or form the dictionary alone; characters the font cannot draw stay unknown
+    alone = WnATextRecInferencer(DEMO_CONFIG, model_files['checkpoint'], 'cpu',
+                                 chars='ΩЖ峠', font=DEJAVU, chars_only=True)
+    assert alone.charset.chars == ['Ω', 'Ж'] and alone.dictionary_info['missing'] == ['峠']
+    assert alone.dictionary_info['source'] is None
+    for prediction in alone([crops['word']], progress_bar=False)['predictions']:
+        assert set(split_graphemes(prediction['text'])) <= {'Ω', 'Ж', UNKNOWN_CHAR}
+    with pytest.raises(ValueError, match='chars_only'):
+        WnATextRecInferencer(DEMO_CONFIG, None, 'cpu', dictionary=model_files['dict'],
+                             chars='a', chars_only=True)
+
+
+def test_wna_inferencer_reads_mmengine_checkpoints_and_rejects_misfits(model_files, crops,
+                                                                       tmp_path, capsys):
+    from mmocr.apis import TextRecInferencer
+    state = torch.load(model_files['checkpoint'], weights_only=True)['state_dict']
+    # what MMEngine writes: numpy inside the message hub's HistoryBuffers
+    full = tmp_path / 'mmengine.pth'
+    torch.save(dict(state_dict=state, meta=dict(iter=1), message_hub=dict(
+        log_scalars=dict(loss=HistoryBuffer([1.0], [1])))), full)
+    with pytest.raises(pickle.UnpicklingError, match='[Ww]eights only load failed'):
+        TextRecInferencer(model=DEMO_CONFIG, weights=str(full), device='cpu')
+    inferencer = WnATextRecInferencer(DEMO_CONFIG, full, 'cpu', dictionary=model_files['dict'])
+    for name, value in inferencer.model.state_dict().items():
+        assert torch.equal(value, state[name]), name
+
+    missing = tmp_path / 'missing_key.pth'
+    torch.save(dict(state_dict=dict(list(state.items())[1:])), missing)
+    with pytest.raises(CheckpointMismatchError, match=f'^checkpoint {missing} does not fit '
+                       f'config {DEMO_CONFIG}: 1 missing keys'):
+        WnATextRecInferencer(DEMO_CONFIG, missing, 'cpu', dictionary=model_files['dict'])
+    # tools/infer.py reports it in one line and exits with 2
+    assert infer.main(infer_args(dict(model_files, checkpoint=str(missing)),
+                                 crops['word'])) == 2
+    assert f'checkpoint {missing} does not fit' in capsys.readouterr().err
+    with pytest.raises(ValueError, match='needs the config'):
+        WnATextRecInferencer(None, full, 'cpu')
 
 
 @pytest.mark.slow

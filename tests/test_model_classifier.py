@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
+import pytest
 import torch
 from conftest import make_charset
 
@@ -83,6 +84,26 @@ def test_sampler_keeps_at_most_80_percent_as_whole_clusters():
     # the remaining capacity is filled with unrelated negatives: here the whole charset
     negatives = in_space - batch_known - {c.upper() for c in batch_known}
     assert negatives == set(cs.chars) - batch_known - {c.upper() for c in batch_known}
+
+
+def test_closed_set_warm_up_withholds_nothing_before_its_last_step():
+    cs = make_charset()
+    texts = ['abcde', '一二三四五', 'f0']
+    batch_known = set('abcdef0一二三四五')
+    sampler = WnAPrototypeSampler(seed=3, closed_set_steps=10)
+
+    def kept(step):
+        space = sampler.sample(texts, cs, step=step)
+        return batch_known & {cs.chars[i] for i in space.char_index}
+
+    assert kept(0) == kept(9) == batch_known  # warm-up: every batch character is a class
+    assert len(kept(10)) <= int(0.8 * 12)  # then 20 % are withheld as UNK, as WnA does
+    assert len(kept(None)) <= int(0.8 * 12)  # no step known: never a warm-up draw
+    plain = WnAPrototypeSampler(seed=3)
+    assert (sampler.sample(texts, cs, step=10).char_index.tolist()
+            == plain.sample(texts, cs, step=10).char_index.tolist())
+    with pytest.raises(ValueError, match='closed_set_steps'):
+        WnAPrototypeSampler(closed_set_steps=-1)
 
 
 def test_sampler_capacity_is_255_prototypes():

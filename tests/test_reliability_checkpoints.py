@@ -31,9 +31,9 @@ from conftest import (
 )
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.logging import MMLogger
+from mmengine.logging import HistoryBuffer, MMLogger
 from mmengine.registry import MODELS
-from mmengine.runner import Runner
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from projects.wna.engine.checkpoint import (
     LAST_CHECKPOINT,
@@ -42,7 +42,9 @@ from projects.wna.engine.checkpoint import (
     check_checkpoint_fits,
     find_resume_checkpoint,
     load_from_trusted_local,
+    read_checkpoint,
 )
+from projects.wna.engine.runner import WnARunner
 from projects.wna.engine.runner_setup import set_resume
 
 RUNTIME = osp.join(CONFIGS, '_base_', 'default_runtime.py')
@@ -120,6 +122,21 @@ def test_truncated_or_foreign_file_is_one_line_error(demo, tmp_path, content):
     assert '\n' not in str(err.value)
 
 
+def test_read_checkpoint_unpickles_local_files_and_leaves_schemes_to_mmengine(tmp_path,
+                                                                            monkeypatch):
+    local = tmp_path / 'with_hub.pth'
+    torch.save(dict(state_dict={}, message_hub=dict(
+        log_scalars=dict(loss=HistoryBuffer([1.0], [1])))), local)
+    hub = read_checkpoint(local)['message_hub']
+    assert isinstance(hub['log_scalars']['loss'], HistoryBuffer)
+    asked = []
+    monkeypatch.setattr(CheckpointLoader, 'load_checkpoint', classmethod(
+        lambda cls, filename, map_location=None, logger='current':
+        asked.append((filename, map_location)) or {}))
+    assert read_checkpoint('https://example.org/w.pth', 'cpu') == {}
+    assert asked == [('https://example.org/w.pth', 'cpu')]
+
+
 def test_non_strict_loads_what_fits_and_the_fitting_checkpoint_passes(demo, tmp_path):
     state = dict(demo['state'])
     state.pop('backbone.stem.weight')
@@ -153,11 +170,11 @@ def test_test_py_exits_non_zero_with_the_message(demo, tmp_path):
 
 
 def train_runner(work_dir, max_iters: int, checkpoint_hook: dict | None = None,
-                 **resume) -> Runner:
-    """A runner training the narrow demo model on 8 in-memory samples with the default
-    runtime's hooks (fixed seed), checkpointing every iteration. The model is seeded as
-    MMEngine seeds a model it builds (torch and Python's ``random``, which gives the
-    prototype sampler its seed)."""
+                 **resume) -> WnARunner:
+    """A ``WnARunner`` (it resumes from MMEngine checkpoints) training the narrow demo
+    model on 8 in-memory samples with the default runtime's hooks (fixed seed),
+    checkpointing every iteration. The model is seeded as MMEngine seeds a model it
+    builds (torch and Python's ``random``, which gives the prototype sampler its seed)."""
     torch.manual_seed(0)
     random.seed(0)
     model = build_model(DEMO_CONFIG, make_charset())
@@ -168,12 +185,12 @@ def train_runner(work_dir, max_iters: int, checkpoint_hook: dict | None = None,
     hooks = Config.fromfile(RUNTIME).default_hooks
     hooks.update(checkpoint=checkpoint_hook or dict(hooks.checkpoint, interval=1),
                  logger=dict(type='LoggerHook', interval=1))
-    return Runner(model=model, work_dir=str(work_dir), train_dataloader=loader,
-                  optim_wrapper=Config.fromfile(SCHEDULE).optim_wrapper,
-                  train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                                 val_interval=100),
-                  default_hooks=hooks,
-                  randomness=dict(seed=1), default_scope='mmocr', **resume)
+    return WnARunner(model=model, work_dir=str(work_dir), train_dataloader=loader,
+                     optim_wrapper=Config.fromfile(SCHEDULE).optim_wrapper,
+                     train_cfg=dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                                    val_interval=100),
+                     default_hooks=hooks,
+                     randomness=dict(seed=1), default_scope='mmocr', **resume)
 
 
 @pytest.fixture(scope='module')

@@ -71,9 +71,7 @@ def ensure_demo_data(data_root: str, seed: int) -> None:
 
 def train(cfg_path: str, work_dir: str, iters: int | None, seed: int) -> str:
     """Train the demo config; return the final checkpoint's path."""
-    from mmengine.runner import Runner
-
-    from projects.wna.engine.runner_setup import add_custom_hooks, load_config
+    from projects.wna.engine.runner_setup import add_custom_hooks, build_runner, load_config
     options = {'randomness.seed': seed}
     if iters is not None:
         options['train_cfg.max_iters'] = iters
@@ -82,21 +80,19 @@ def train(cfg_path: str, work_dir: str, iters: int | None, seed: int) -> str:
     logger = cfg.default_hooks.logger
     logger.interval = max(1, min(logger.interval, cfg.train_cfg.max_iters // 50))
     add_custom_hooks(cfg, dict(type='WnATrainProgressBarHook'))
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     return osp.join(work_dir, f'iter_{runner.iter}.pth')
 
 
 def evaluate(cfg_path: str, work_dir: str, checkpoint: str) -> dict:
     """Run the demo test suite on ``checkpoint`` and dump every prediction."""
-    from mmengine.runner import Runner
-
-    from projects.wna.engine.runner_setup import add_custom_hooks, load_config
+    from projects.wna.engine.runner_setup import add_custom_hooks, build_runner, load_config
     cfg = load_config(cfg_path, None, work_dir)
     cfg.load_from = checkpoint
     add_custom_hooks(cfg, dict(type='WnAPredictionDumpHook',
                                out_dir=osp.join(work_dir, 'predictions')))
-    return Runner.from_cfg(cfg).test()
+    return build_runner(cfg).test()
 
 
 def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> dict:

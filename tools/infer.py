@@ -47,18 +47,17 @@ from typing import IO
 
 import cv2
 import torch
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from tqdm import tqdm
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the repository root
 
 from projects.wna.apis import (  # noqa: E402
+    WnATextRecInferencer,
     add_font_args,
     add_reading_args,
-    choose_dictionary,
     count_images,
     expand_inputs,
-    load_recognizer,
     reading_options,
     recognise_all,
 )
@@ -159,23 +158,26 @@ def run(args: argparse.Namespace, out: IO[str]) -> int:
         say(f'error: {e}')
         return 2
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    model = load_recognizer(args.config, args.checkpoint, device, reading_options(args))
+    cfg = Config.fromfile(args.config)
+    cfg.merge_from_dict(reading_options(args))
     try:
-        charset, dict_info = choose_dictionary(model, args.dict, args.chars, args.chars_file,
-                                               args.font, args.face_index, args.chars_only)
+        # builds the model, loads the checkpoint and encodes the dictionary's prototypes
+        inferencer = WnATextRecInferencer(
+            cfg, args.checkpoint, device, dictionary=args.dict, chars=args.chars,
+            chars_file=args.chars_file, font=args.font, face_index=args.face_index,
+            chars_only=args.chars_only)
     except (FileNotFoundError, ValueError) as e:
         say(f'error: {e}')
         return 2
+    dict_info = inferencer.dictionary_info
     report_registration(dict_info)
-    space, protos, _ = model.prototypes_for(charset)  # encoded once, cached for every batch
-    dict_info.update(chars=len(charset), labels=space.num_labels, prototypes=len(protos))
-    say(f'dictionary: {len(charset)} characters, {space.num_labels} labels'
+    say(f'dictionary: {dict_info["chars"]} characters, {dict_info["labels"]} labels'
         + (f' ({len(dict_info["added"])} registered)' if 'added' in dict_info else ''))
     if args.save_dict:
-        charset.save(args.save_dict)
+        inferencer.charset.save(args.save_dict)
         say(f'dictionary saved to {args.save_dict}')
 
-    experts, skipped = recognise_all(model, charset, inputs, total, out, args.show_dir,
+    experts, skipped = recognise_all(inferencer, inputs, total, out, args.show_dir,
                                      args.batch_size, log=say)
     report(total, experts, skipped)
     recognised = sum(experts.values())

@@ -2,6 +2,9 @@
 # epoch-based and defines evaluators, so wna states its runtime in full here).
 default_scope = 'mmocr'
 custom_imports = dict(imports=['projects.wna'], allow_failed_imports=False)
+# MMEngine's runner, reading `load_from` / resume checkpoints with wna's trusted loader
+# (projects/wna/engine/runner.py); wna's tools and MMOCR's train/test tools build it.
+runner_type = 'WnARunner'
 
 env_cfg = dict(
     cudnn_benchmark=False,

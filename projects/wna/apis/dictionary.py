@@ -1,4 +1,5 @@
-"""Inference dictionaries: registering new characters by rendering their glyphs.
+"""Inference dictionaries: registering new characters by rendering their glyphs, and the
+dictionary a model reads with.
 
 WnA classifies against prototypes computed from glyph images, so a character the model
 never saw is registered by drawing it with a font; no weights change. Characters the font
@@ -11,8 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from torch import nn
 
-from projects.wna.charset import GlyphCharset, GlyphRenderer, normalize_text
+from projects.wna.charset import GlyphCharset, GlyphRenderer, normalize_text, requested_chars
+from projects.wna.models import CharsetSource
 
 
 def extend_charset(base: GlyphCharset, extra: GlyphCharset) -> GlyphCharset:
@@ -82,3 +85,70 @@ def register_chars(chars: Iterable[str],
         raise ValueError(f'no character could be registered: the font has no glyph for '
                          f'{"".join(missing)!r}')
     return RegisteredDictionary(charset, renderer.font_name, rendered.chars, known, missing)
+
+
+def describe_source(source: CharsetSource) -> str:
+    """A dictionary as named in descriptions: its path, or ``<GlyphCharset: N characters>``."""
+    if isinstance(source, GlyphCharset):
+        return f'<GlyphCharset: {len(source)} characters>'
+    return os.fspath(source)
+
+
+def choose_dictionary(model: nn.Module, dictionary: CharsetSource | None = None,
+                      chars: str | Iterable[str] | None = None, chars_file: str | None = None,
+                      font: str | os.PathLike | None = None, face_index: int = 0,
+                      chars_only: bool = False) -> tuple[GlyphCharset, dict]:
+    """The dictionary a wna recogniser reads with, and its JSON description.
+
+    Args:
+        model: a ``WnARecognizer`` (its ``default_charset`` and prototype bank are used).
+        dictionary: the base dictionary: a saved one (``.npz``, ``vismeta.pt`` or its
+            folder) or a :class:`~projects.wna.charset.GlyphCharset`; ``None`` for the
+            model's ``default_charset`` (no base at all with ``chars_only``).
+        chars, chars_file: characters to register (see
+            :func:`~projects.wna.charset.requested_chars`; whitespace dropped), rendered
+            with ``font`` (default Noto Sans CJK, face ``face_index``) and added to the
+            base, or forming the dictionary alone with ``chars_only``.
+        font, face_index: the font the registered characters are rendered with.
+        chars_only: read with the registered characters alone.
+
+    Returns:
+        the dictionary and its description: ``source`` (the base as
+        :func:`describe_source` names it; ``None`` with ``chars_only``) and, when
+        characters were registered, ``font``, ``face_index`` and the ``added``, ``known``
+        (already in the base: glyph kept) and ``missing`` (not drawable: they stay
+        unknown) characters.
+
+    Raises:
+        ValueError: no dictionary at all, ``chars_only`` with a ``dictionary`` or without
+            characters, or ``chars`` / ``chars_file`` naming no character.
+        FileNotFoundError: the base dictionary does not exist.
+    """
+    registering = bool(chars or chars_file)
+    if chars_only and (dictionary is not None or not registering):
+        raise ValueError('chars_only (--chars-only) reads with the registered characters '
+                         'alone: give chars/chars_file (--chars/--chars-file) and no '
+                         'dictionary (--dict)')
+    source = None if chars_only else (dictionary if dictionary is not None
+                                      else model.default_charset)
+    if source is None and not chars_only:
+        raise ValueError('the config sets no model.default_charset; give a dictionary '
+                         '(--dict), or characters to read with alone (--chars/--chars-file '
+                         'with --chars-only)')
+    try:
+        base = None if source is None else model.prototype_bank.charset(source)
+    except FileNotFoundError as e:
+        hint = '' if dictionary is not None else ' (the config\'s model.default_charset; ' \
+            'give a dictionary (--dict), fix it with --cfg-options, or read with ' \
+            'registered characters alone (--chars-only))'
+        raise FileNotFoundError(f'{e}{hint}') from None
+    info = dict(source=None if source is None else describe_source(source))
+    if not registering:
+        return base, info
+    wanted = requested_chars(chars, chars_file)
+    if not wanted:
+        raise ValueError('chars/chars_file (--chars/--chars-file) name no character')
+    registered = register_chars(wanted, base, font, face_index)
+    info.update(font=registered.font, face_index=face_index, added=registered.added,
+                known=registered.known, missing=registered.missing)
+    return registered.charset, info

@@ -7,10 +7,10 @@ import os
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmocr.registry import MODELS
 from torch import nn
 
+from projects.wna.engine.checkpoint import load_trusted_checkpoint
 from projects.wna.engine.runner_setup import config_test_pipeline  # noqa: F401 (re-export)
 from projects.wna.models import CharsetSource
 
@@ -24,8 +24,9 @@ def load_recognizer(config: str | os.PathLike | Config,
 
     Args:
         config: a config file or a loaded :class:`~mmengine.config.Config` (not modified).
-        checkpoint: a trusted checkpoint file; ``None`` keeps the (torch-seeded) random
-            initial weights.
+        checkpoint: a trusted checkpoint file (read with
+            :func:`~projects.wna.engine.checkpoint.read_checkpoint`); ``None`` keeps the
+            (torch-seeded) random initial weights.
         device: e.g. ``'cpu'``, ``'cuda'``, ``'cuda:1'``.
         cfg_options: overrides merged into the config (``--cfg-options`` style).
         charset: a dictionary (path or ``GlyphCharset``) that becomes the model's
@@ -33,6 +34,9 @@ def load_recognizer(config: str | os.PathLike | Config,
 
     Returns:
         The model, with the (merged) config as ``model.cfg``.
+
+    Raises:
+        CheckpointMismatchError: the checkpoint does not hold exactly the model's weights.
     """
     cfg = copy.deepcopy(config) if isinstance(config, Config) else Config.fromfile(
         os.fspath(config))
@@ -43,6 +47,6 @@ def load_recognizer(config: str | os.PathLike | Config,
         cfg.model, train_charset=charset, default_charset=charset)
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
-        load_checkpoint(model, os.fspath(checkpoint), map_location='cpu', strict=True)
+        load_trusted_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model.cfg = cfg
     return model.to(device).eval()

@@ -13,6 +13,7 @@ lines are skipped, a line holding a single space registers the space. Lists ship
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from .graphemes import normalize_text, split_graphemes
 
@@ -67,16 +68,20 @@ def load_char_list(name_or_path: str | os.PathLike) -> list[str]:
     return chars
 
 
-def requested_chars(chars: str | None = None, char_file: str | None = None,
+def requested_chars(chars: str | Iterable[str] | None = None, char_file: str | None = None,
                     keep_whitespace: bool = False) -> list[str]:
-    """The characters of ``chars`` (one string, split into grapheme clusters) followed by
-    those of ``char_file`` (comma-separated shipped list names and/or paths of UTF-8 files
-    with one character per line), in order, without repeats.
+    """The characters of ``chars`` (one string, split into grapheme clusters, or an
+    iterable of characters, each taken whole) followed by those of ``char_file``
+    (comma-separated shipped list names and/or paths of UTF-8 files with one character per
+    line), in order, in Unicode NFC, without repeats.
 
     Whitespace characters are dropped unless ``keep_whitespace`` (a dictionary may hold a
     space, with a blank glyph; characters registered at inference time never do).
     """
-    out = split_graphemes(normalize_text(chars or ''))
+    if isinstance(chars, str):
+        out = split_graphemes(normalize_text(chars))
+    else:
+        out = [normalize_text(c) for c in chars or ()]
     for item in filter(None, (s.strip() for s in (char_file or '').split(','))):
         out += load_char_list(item)
     return [c for c in dict.fromkeys(out) if keep_whitespace or not c.isspace()]

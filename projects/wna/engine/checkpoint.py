@@ -3,11 +3,18 @@
 torch 2.6 changed ``torch.load``'s default to ``weights_only=True``. MMEngine 0.10.7's
 local-file loader calls ``torch.load`` without that argument, so checkpoints that pickle
 the message hub, numpy values or metadata (every checkpoint MMEngine writes) fail to load
-with ``UnpicklingError: Weights only load failed``. Importing :mod:`projects.wna`
-re-registers MMEngine's local-file scheme with :func:`load_from_trusted_local`, which
-passes ``weights_only=False`` explicitly; this covers ``--resume``, ``load_from``,
-``tools/test.py`` and MMOCR's inferencers. Only load checkpoints you trust. An empty,
-truncated or non-checkpoint file raises :class:`CheckpointReadError` naming the file.
+with ``UnpicklingError: Weights only load failed``. wna does not change that default for
+the process: importing :mod:`projects.wna` leaves ``torch.load`` and MMEngine's
+``CheckpointLoader`` as they are. Only wna's own loading paths read local checkpoints
+with :func:`load_from_trusted_local` (``weights_only=False``): :func:`read_checkpoint` /
+:func:`load_trusted_checkpoint`, which ``WnARunner`` (``--resume``, ``load_from``,
+``tools/test.py``), ``load_recognizer`` and ``WnATextRecInferencer`` use. Only load
+checkpoints you trust. An empty, truncated or non-checkpoint file raises
+:class:`CheckpointReadError` naming the file.
+
+(A ``torch.serialization.safe_globals`` allow-list was not enough: MMEngine's
+``HistoryBuffer`` pickles its statistics methods through ``builtins.getattr``, and allowing
+``getattr`` next to numpy's reconstructors would make ``weights_only`` meaningless.)
 
 :func:`check_checkpoint_fits` compares a checkpoint with a model (missing and unexpected
 keys, shape mismatches) and raises :class:`CheckpointMismatchError`; ``WnAStrictLoadHook``
@@ -24,13 +31,14 @@ import os.path as osp
 import pickle
 import re
 import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint_to_model
 
 #: The file in a work dir naming the last checkpoint written (MMEngine's name).
 LAST_CHECKPOINT = 'last_checkpoint'
@@ -42,6 +50,10 @@ SHOWN_KEYS = 3
 #: torch's RuntimeError messages for files that are not (whole) torch archives.
 _UNREADABLE = re.compile(r'PytorchStreamReader|zip archive|magic number|unexpected EOF')
 _STEP_FILE = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+#: A checkpoint address with a scheme (``http://``, ``s3://``, ``open-mmlab://`` ...).
+_SCHEME = re.compile(r'^[A-Za-z][\w+.-]*://')
+#: MMEngine's default key revision: the ``module.`` prefix of wrapped models removed.
+MODULE_PREFIX = ((r'^module\.', ''),)
 
 
 class CheckpointReadError(ValueError):
@@ -52,7 +64,11 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint whose weights do not fit the model of the config."""
 
 
-def load_from_trusted_local(filename: str, map_location=None) -> dict:
+MapLocation = str | torch.device | Callable | dict | None
+
+
+def load_from_trusted_local(filename: str | os.PathLike,
+                            map_location: MapLocation = None) -> dict:
     """Load a local checkpoint with full unpickling (``weights_only=False``).
 
     Raises:
@@ -60,7 +76,7 @@ def load_from_trusted_local(filename: str, map_location=None) -> dict:
         CheckpointReadError: the file is empty, truncated, not a torch file, or holds
             something other than a dict.
     """
-    filename = osp.expanduser(filename)
+    filename = osp.expanduser(os.fspath(filename))
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     if osp.getsize(filename) == 0:
@@ -84,7 +100,19 @@ def load_from_trusted_local(filename: str, map_location=None) -> dict:
     return checkpoint
 
 
-CheckpointLoader.register_scheme(prefixes='', loader=load_from_trusted_local, force=True)
+def read_checkpoint(filename: str | os.PathLike, map_location: MapLocation = None,
+                    logger: str = 'current') -> dict:
+    """Read a checkpoint for wna's own loading paths.
+
+    A local file is read with :func:`load_from_trusted_local` (full unpickling, one-line
+    :class:`CheckpointReadError` for damaged files); an address with a scheme
+    (``http://``, ``s3://``, ``open-mmlab://`` ...) goes to MMEngine's
+    ``CheckpointLoader`` unchanged. Nothing is registered anywhere.
+    """
+    filename = os.fspath(filename)
+    if _SCHEME.match(filename):
+        return CheckpointLoader.load_checkpoint(filename, map_location, logger)
+    return load_from_trusted_local(filename, map_location)
 
 
 @dataclass
@@ -147,6 +175,22 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: dict, filename: st
         raise CheckpointMismatchError(
             f'checkpoint {filename} does not fit {target}: {mismatch.summary()}')
     return mismatch
+
+
+def load_trusted_checkpoint(model: torch.nn.Module, filename: str | os.PathLike,
+                            map_location: MapLocation = 'cpu', strict: bool = False,
+                            logger: str = 'current',
+                            revise_keys: Sequence[tuple[str, str]] = MODULE_PREFIX) -> dict:
+    """MMEngine's ``load_checkpoint`` with the file read by :func:`read_checkpoint`.
+
+    With ``strict``, a checkpoint that does not hold exactly the model's weights raises
+    :class:`CheckpointMismatchError` (one line, see :func:`check_checkpoint_fits`)
+    before anything is loaded. Returns the loaded checkpoint.
+    """
+    checkpoint = read_checkpoint(filename, map_location, logger)
+    if strict:
+        check_checkpoint_fits(model, checkpoint, os.fspath(filename))
+    return _load_checkpoint_to_model(model, checkpoint, strict, logger, list(revise_keys))
 
 
 def write_atomic(path: str | Path, data: bytes) -> None:

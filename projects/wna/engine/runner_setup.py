@@ -13,8 +13,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
+from mmocr.registry import RUNNERS
 
 from projects.wna.engine.checkpoint import find_resume_checkpoint
+from projects.wna.engine.runner import WnARunner
 
 
 def load_config(path: str, cfg_options: dict | None = None,
@@ -139,15 +141,18 @@ def add_custom_hooks(cfg: Config, *hooks: dict) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """MMEngine's ``Runner`` of ``cfg``, or the registered ``runner_type`` it names. A
-    config asking for auto-resume (``resume=True`` without ``load_from``) resumes as
-    :func:`set_resume` chooses."""
+    """The runner of ``cfg``: the ``runner_type`` it names (``WnARunner`` in every wna
+    config; a name is looked up in MMOCR's ``RUNNERS`` and its parents, whatever the
+    current default scope), else ``WnARunner``, so that checkpoints load with wna's
+    trusted loader. A config asking for auto-resume (``resume=True`` without
+    ``load_from``) resumes as :func:`set_resume` chooses."""
     if cfg.get('resume') and cfg.get('load_from') is None:
         set_resume(cfg, 'auto')
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    from mmengine.registry import RUNNERS
-    return RUNNERS.build(cfg)
+    runner_type = cfg.get('runner_type', WnARunner)
+    runner_cls = RUNNERS.get(runner_type) if isinstance(runner_type, str) else runner_type
+    if runner_cls is None:
+        raise ValueError(f'runner_type {runner_type!r} is not registered in MMOCR\'s RUNNERS')
+    return runner_cls.from_cfg(cfg)
 
 
 def config_test_pipeline(cfg: Config) -> list[dict]:

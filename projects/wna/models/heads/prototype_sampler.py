@@ -33,6 +33,11 @@ class WnAPrototypeSampler:
         seed: base seed of the sampler's private RNGs; ``None`` draws it from Python's
             global ``random`` at construction (which MMEngine's ``randomness`` setting
             seeds before the model is built).
+        closed_set_steps: a closed-set warm-up: for training steps below it every batch
+            character within the capacity is kept (none is withheld as UNK), so the model
+            learns to read before it learns to reject; 0 (WnA's recipe) withholds from
+            the first step. Needs the step (:meth:`set_step` or ``step``); draws from the
+            private stream are never warm-up draws.
 
     With a step (the training iteration), a batch's draw depends only on ``(seed,
     step)``, so a run resumed from a checkpoint samples exactly the prototypes of an
@@ -43,14 +48,17 @@ class WnAPrototypeSampler:
 
     def __init__(self, capacity: int = 256, keep_fraction: float = 0.8,
                  num_special: int = 1, negatives_may_be_servants: bool = True,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, closed_set_steps: int = 0) -> None:
         if capacity - num_special < 1:
             raise ValueError('capacity must exceed num_special')
+        if closed_set_steps < 0:
+            raise ValueError(f'closed_set_steps must be >= 0, got {closed_set_steps}')
         self.capacity = capacity
         self.keep_fraction = keep_fraction
         self.num_special = num_special
         self.negatives_may_be_servants = negatives_may_be_servants
         self.seed = random.getrandbits(63) if seed is None else int(seed)
+        self.closed_set_steps = closed_set_steps
         self.step: int | None = None
         self._stream = random.Random(self.seed)
 
@@ -68,7 +76,10 @@ class WnAPrototypeSampler:
         clusters = list(dict.fromkeys(g for t in texts for g in split_graphemes(t)))
         rng.shuffle(clusters)
         limit = self.capacity - self.num_special
-        remaining = min(limit, math.floor(self.keep_fraction * len(clusters)))
+        if step is not None and step < self.closed_set_steps:
+            remaining = limit  # warm-up: the whole capacity for the batch's characters
+        else:
+            remaining = min(limit, math.floor(self.keep_fraction * len(clusters)))
         chosen: dict[int, None] = {}
         related: set[int] = set()
         for ch in clusters:

@@ -1,1 +1,0 @@
-"""Namespace for OpenMMLab-style projects hosted in this repository (``projects.wna``)."""
