@@ -37,7 +37,7 @@ from mmocr.structures import TextRecogDataSample
 from mmocr.utils import ConfigType
 from torch import nn
 
-from projects.wna.engine.checkpoint import check_checkpoint_fits, read_checkpoint
+from projects.wna.engine.checkpoint import load_trusted_checkpoint
 from projects.wna.engine.runner_setup import config_test_pipeline
 from projects.wna.evaluation.predictions import prediction_record
 from projects.wna.models import CharsetSource
@@ -104,12 +104,13 @@ class WnATextRecInferencer(TextRecInferencer):
         if not cfg:
             raise ValueError('WnATextRecInferencer needs the config (model=...); it does '
                              'not read one from the checkpoint')
-        checkpoint = None if weights is None else read_checkpoint(weights, map_location='cpu')
         model = MODELS.build(cfg.model)
         model.cfg = cfg
-        if checkpoint is not None:
-            check_checkpoint_fits(model, checkpoint, weights, getattr(cfg, 'filename', None))
-        self._load_weights_to_model(model, checkpoint, cfg)
+        if weights is None:
+            self._load_weights_to_model(model, None, cfg)  # MMEngine's random-weights warning
+        else:
+            load_trusted_checkpoint(model, weights, map_location='cpu', strict=True,
+                                    config=getattr(cfg, 'filename', None))
         return model.to(device).eval()
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:

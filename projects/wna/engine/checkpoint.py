@@ -180,16 +180,18 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: dict, filename: st
 def load_trusted_checkpoint(model: torch.nn.Module, filename: str | os.PathLike,
                             map_location: MapLocation = 'cpu', strict: bool = False,
                             logger: str = 'current',
-                            revise_keys: Sequence[tuple[str, str]] = MODULE_PREFIX) -> dict:
+                            revise_keys: Sequence[tuple[str, str]] = MODULE_PREFIX,
+                            config: str | None = None) -> dict:
     """MMEngine's ``load_checkpoint`` with the file read by :func:`read_checkpoint`.
 
     With ``strict``, a checkpoint that does not hold exactly the model's weights raises
-    :class:`CheckpointMismatchError` (one line, see :func:`check_checkpoint_fits`)
-    before anything is loaded. Returns the loaded checkpoint.
+    :class:`CheckpointMismatchError` (one line naming ``config`` if given, see
+    :func:`check_checkpoint_fits`) before anything is loaded. Returns the loaded
+    checkpoint.
     """
     checkpoint = read_checkpoint(filename, map_location, logger)
     if strict:
-        check_checkpoint_fits(model, checkpoint, os.fspath(filename))
+        check_checkpoint_fits(model, checkpoint, os.fspath(filename), config)
     return _load_checkpoint_to_model(model, checkpoint, strict, logger, list(revise_keys))
 
 
