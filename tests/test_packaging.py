@@ -20,8 +20,8 @@ from conftest import ROOT
 from projects.wna.apis import config_dir, config_path
 
 #: What a wheel is built from (pyproject.toml, setup.py and MANIFEST.in name the rest).
-SOURCES = ('pyproject.toml', 'setup.py', 'MANIFEST.in', 'README.md', 'requirements.txt',
-           'projects', 'configs')
+SOURCES = ('pyproject.toml', 'setup.py', 'MANIFEST.in', 'README.md', 'LICENSE', 'CHANGELOG.md',
+           'requirements.txt', 'projects', 'configs')
 
 #: Run with only the installed target (and another project's folder) on the path, from an
 #: unrelated working directory.
@@ -124,6 +124,7 @@ def test_wheel_carries_the_package_data_and_configs_and_no_projects_init(install
     assert {'mmocr<1.1,>=1.0.1', 'mmcv<2.2.0,>=2.0.0rc4', 'mmengine<1.1.0,>=0.7.1',
             'mmdet<3.2.0,>=3.0.0rc5', 'numpy<2,>=1.22'} <= requires
     assert {'Provides-Extra: demo', 'Provides-Extra: tensorboard'} <= set(lines)
+    assert 'License-Expression: Apache-2.0' in lines
     assert any(r.startswith('wordfreq') and 'extra == "demo"' in r for r in requires)
 
 

@@ -103,8 +103,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--demo-checkpoint',
                         help='a trained checkpoint of --demo-config: its whole test suite is '
                         'evaluated in float32 and on the fast path (accuracy deltas)')
-    parser.add_argument('--demo-config', default=osp.join(ROOT, 'configs', 'wna', 'demo',
-                                                          'tiny_nedmix_demo.py'),
+    parser.add_argument('--demo-config',
+                        default=osp.join(ROOT, 'configs', 'wna', 'demo',
+                                         'wna-s_resnet45-narrow_1.5k_wna-demo.py'),
                         help='config of --demo-checkpoint (default: the demo config)')
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'benchmark'),
                         help='where the accuracy runs write logs and predictions')

@@ -4,7 +4,8 @@
 
 1. generates the demo data (``projects.wna.datasets.synthesis``, as
    ``tools/make_demo_data.py`` does) unless it is already there;
-2. trains the CPU demo twin of WnA-S (``configs/wna/demo/tiny_nedmix_demo.py``);
+2. trains the CPU demo twin of WnA-S
+   (``configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py``);
 3. evaluates the final checkpoint in the four open-set modes (GZSL, OSR, GOSR, OSTR) and
    on the held-out typeface (DEMO-OTHERFACE);
 4. writes into ``--out``: ``checkpoint.pth``, ``metrics.json``, ``predictions/``,
@@ -30,14 +31,15 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository root
 
-DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/tiny_nedmix_demo.py')
+DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py')
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train and evaluate WnA on the demo data')
     parser.add_argument('--out', default='demo_output', help='output folder')
     parser.add_argument('--data', default=None,
-                        help='demo data root (default: $WNA_DEMO_DATA or data/wna_demo)')
+                        help='demo data root (default: $WNA_DEMO_DATA, else data/wna_demo '
+                        'of the checkout)')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='demo config')
     parser.add_argument('--iters', type=int, default=None,
                         help='training iterations (default: the config\'s)')
@@ -141,7 +143,8 @@ def report_seeds(out: str, runs: dict[int, dict], minutes: dict[int, float]) -> 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    data_root = args.data or os.environ.get('WNA_DEMO_DATA', 'data/wna_demo')
+    data_root = osp.abspath(args.data or os.environ.get('WNA_DEMO_DATA')
+                            or osp.join(ROOT, 'data', 'wna_demo'))
     os.environ['WNA_DEMO_DATA'] = data_root  # read by the demo configs
     out = osp.abspath(args.out)
     start = time.time()

@@ -20,7 +20,8 @@ import argparse
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # the repository root
 from projects.wna.datasets.synthesis import (  # noqa: E402
     CLEAN_SHARE,
     TEST_CLEAN_SHARE,
@@ -35,7 +36,9 @@ from projects.wna.datasets.synthesis import (  # noqa: E402
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write the wna demo data (small training/test LMDBs and dictionaries).')
-    parser.add_argument('--out', default='data/wna_demo', help='demo root (default data/wna_demo)')
+    parser.add_argument('--out', default=os.path.join(ROOT, 'data', 'wna_demo'),
+                        help='demo root (default: data/wna_demo of the checkout, where the '
+                        'configs look when WNA_DEMO_DATA is not set)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     parser.add_argument('--size', type=float, default=1.0,
                         help=f'size multiplier: {TRAIN_PER_SIZE} training and {TEST_PER_SIZE} '

@@ -31,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         'newest iter_<n>.pth; from scratch when there is none)')
     parser.add_argument('--amp', action='store_true',
                         help='mixed-precision training: AMP (float16 with loss scaling) on '
-                        'GPUs, bfloat16 autocast on CPUs (README "Performance")')
+                        'GPUs, bfloat16 autocast on CPUs (docs/performance.md)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size '
                         '(needs auto_scale_lr.base_batch_size in the config)')

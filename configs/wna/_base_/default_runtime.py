@@ -17,7 +17,9 @@ randomness = dict(seed=None)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
+    # Validation metrics are logged at their iteration (the loops count iterations; by
+    # epoch, every TensorBoard / W&B point would land on step 0).
+    logger=dict(type='LoggerHook', interval=100, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # The ablation protocol evaluates the last ten checkpoints (220k ... 400k). Written
     # atomically, with a work-dir-relative last_checkpoint (MMEngine's CheckpointHook else).

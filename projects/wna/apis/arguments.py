@@ -19,18 +19,18 @@ def add_font_args(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> 
 
 
 def add_reading_args(parser: argparse.ArgumentParser) -> None:
-    """``--upstream-compat``: read as upstream does (``model.upstream_compat``; README
-    "Fidelity"); ``--fast``: the fast test-time path (``model.fast_inference``; README
-    "Performance"). They exclude each other."""
+    """``--upstream-compat``: read as upstream does (``model.upstream_compat``;
+    docs/fidelity.md); ``--fast``: the fast test-time path (``model.fast_inference``;
+    docs/performance.md). They exclude each other."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument('--upstream-compat', action='store_true',
                        help='replicate the upstream behaviours wna fixes (label 0 is never '
-                       'read; README "Fidelity"), e.g. to reproduce the paper\'s numbers '
+                       'read; docs/fidelity.md), e.g. to reproduce the paper\'s numbers '
                        'with the published weights; always float32')
     group.add_argument('--fast', action='store_true',
                        help='read on the fast path: BatchNorms folded, channels-last, '
                        'bfloat16 convolutions on CPUs with native bf16 and on GPUs, '
-                       'decisions in float32 (README "Performance")')
+                       'decisions in float32 (docs/performance.md)')
 
 
 def reading_options(args: argparse.Namespace) -> dict:

@@ -5,6 +5,7 @@ datasets, models and evaluation all build on it.
 """
 from .chars import available_char_lists, load_char_list, requested_chars
 from .charset import GLYPH_SIZE, GlyphCharset, number_labels
+from .data_paths import missing_data_hint, resolve_data_path
 from .graphemes import UNKNOWN_CHAR, grapheme_len, mask_unknown, normalize_text, split_graphemes
 from .loading import READ_ERRORS, load_charset, read_error_reason
 from .modes import (
@@ -25,5 +26,5 @@ __all__ = [
     'mask_unknown', 'normalize_text', 'split_graphemes', 'available_char_lists', 'load_char_list',
     'requested_chars', 'MODES', 'DictMode', 'build_mode_charsets', 'distinct_chars',
     'group_chars', 'mode_chars', 'save_mode_charsets', 'GlyphRenderer', 'default_font_path',
-    'load_vismeta'
+    'load_vismeta', 'missing_data_hint', 'resolve_data_path'
 ]

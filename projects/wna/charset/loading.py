@@ -7,6 +7,7 @@ import struct
 import zipfile
 
 from .charset import GlyphCharset
+from .data_paths import missing_data_hint, resolve_data_path
 from .vismeta import load_vismeta
 
 #: What reading a damaged ``.npz`` / ``torch.save`` file raises (truncated or zero-byte
@@ -27,7 +28,8 @@ def read_error_reason(err: BaseException) -> str:
 
 def load_charset(path: str | os.PathLike) -> GlyphCharset:
     """Load a charset: a wna ``.npz`` file, an upstream ``vismeta.pt`` file, or a folder
-    holding ``vismeta.pt`` (the upstream ``dictsv2/<name>/`` layout).
+    holding ``vismeta.pt`` (the upstream ``dictsv2/<name>/`` layout). A relative path is
+    looked up as :func:`~projects.wna.charset.data_paths.resolve_data_path` says.
 
     Raises:
         FileNotFoundError: no such file (or the folder holds no ``vismeta.pt``).
@@ -35,14 +37,14 @@ def load_charset(path: str | os.PathLike) -> GlyphCharset:
             path (a truncated or foreign file: ``'<path>: not a readable charset
             (BadZipFile: ...)'``).
     """
-    path = os.fspath(path)
+    path = resolve_data_path(path)
     if os.path.isdir(path):
         candidate = os.path.join(path, 'vismeta.pt')
         if not os.path.isfile(candidate):
             raise FileNotFoundError(f'charset folder {path} holds no vismeta.pt')
         path = candidate
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'charset file not found: {path}')
+        raise FileNotFoundError(f'charset file not found: {path} {missing_data_hint(path)}')
     try:
         if path.endswith('.pt') or path.endswith('.pth'):
             return load_vismeta(path)

@@ -44,7 +44,7 @@ from mmocr.registry import DATASETS
 from PIL import Image
 from tqdm import tqdm
 
-from projects.wna.charset import grapheme_len, normalize_text
+from projects.wna.charset import grapheme_len, normalize_text, resolve_data_path
 
 from .image_decoding import decode_image
 from .lmdb_io import detect_index_base, open_lmdb_readonly, read_num_samples
@@ -89,6 +89,12 @@ class WnALMDBDataset(BaseDataset):
         self._env_pid = -1
         self._bad_access = 0
         super().__init__(ann_file=ann_file, **kwargs)
+
+    def _join_prefix(self) -> None:
+        """MMEngine's prefix join, then the LMDB folder looked up from any working
+        directory (:func:`~projects.wna.charset.resolve_data_path`)."""
+        super()._join_prefix()
+        self.ann_file = resolve_data_path(self.ann_file)
 
     # --- LMDB handle (never shared across processes) -----------------------------------------
 

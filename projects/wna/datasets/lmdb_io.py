@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import lmdb
 
+from projects.wna.charset import missing_data_hint, resolve_data_path
+
 
 class CorruptLMDBError(ValueError):
     """An LMDB that cannot be read safely: not an LMDB, a truncated ``data.mdb`` (a partial
@@ -26,14 +28,18 @@ def open_lmdb_readonly(path: str | os.PathLike) -> lmdb.Environment:
     pages need (``(last_pgno + 1) * psize`` bytes, from the meta page) and its
     ``num-samples`` is an integer >= 0 (see :func:`read_num_samples`).
 
+    A relative ``path`` is looked up as
+    :func:`~projects.wna.charset.data_paths.resolve_data_path` says.
+
     Raises:
         FileNotFoundError: ``path`` holds no ``data.mdb``.
         CorruptLMDBError: any of the checks fails.
     """
-    path = os.fspath(path)
+    path = resolve_data_path(path)
     data_file = os.path.join(path, 'data.mdb')
     if not os.path.isfile(data_file):
-        raise FileNotFoundError(f'no LMDB at {path} (expected {path}/data.mdb)')
+        raise FileNotFoundError(f'no LMDB at {path} (expected {path}/data.mdb) '
+                                f'{missing_data_hint(path)}')
     size = os.path.getsize(data_file)
     try:
         env = lmdb.open(path, max_readers=126, readonly=True, lock=False, readahead=False,

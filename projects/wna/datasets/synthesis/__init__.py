@@ -15,7 +15,7 @@ Most training crops (``clean_share``, 0.9) and half of the test crops
 (``test_clean_share``) are plain: a Noto Sans CJK face, black on white or white on
 black, without effects. A held-out test set draws lines of the test characters in
 another typeface (IPAex Gothic). On 2 CPU cores the demo twin reads after 1500
-iterations (GZSL line accuracy 11 %, median of three seeds; README "The demo"); with 400
+iterations (GZSL line accuracy 11 %, median of three seeds; docs/demo.md); with 400
 Chinese characters, 30 % plain crops and lines of up to 10 characters it read nothing
 after 5000.
 

@@ -54,7 +54,7 @@ class WnAFastInference:
     int8 on CPUs (folded norms; PyTorch's x86 quantised kernels, AVX512-VNNI where
     present): the copy is quantised when it first encodes, its activation ranges observed
     on ``int8_calibration`` glyphs of that first chunk (evenly spaced). It encodes about
-    1.7x as fast as bfloat16 but moves more readings (README "Performance"). Elsewhere
+    1.7x as fast as bfloat16 but moves more readings (docs/performance.md). Elsewhere
     (CUDA, ``fold_norms=False``, no x86 quantised engine) glyphs take the ``dtype`` path.
 
     Copies are made on first use and remade whenever the weights they come from change

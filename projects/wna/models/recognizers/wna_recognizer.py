@@ -43,12 +43,12 @@ class WnARecognizer(BaseRecognizer):
         default_charset: dictionary for test samples without a ``dict_path`` meta key;
             :meth:`predict` takes another one as its ``charset`` argument.
         upstream_compat: replicate the upstream behaviours that wna otherwise fixes
-            (README "Fidelity"): no reading ever outputs label 0 (the dictionary's first
+            (docs/fidelity.md): no reading ever outputs label 0 (the dictionary's first
             character), at test time and in the training NED penalty, and the penalty's
             decodes read upstream's misaligned packed rows. The published numbers were
             produced this way; off by default. Always exact float32.
         fast_inference: a ``WnAFastInference`` config: the fast test-time path
-            (folded norms, reduced-precision convolutions; README "Performance"); ``None``
+            (folded norms, reduced-precision convolutions; docs/performance.md); ``None``
             (default) reads in exact float32. :meth:`predict` and :meth:`prototypes_for`
             take another one, or ``False`` for float32, as their ``fast`` argument.
 

@@ -1,0 +1,48 @@
+# CPU demo twin of WnA-S (wna-s_resnet45_400k_moostr.py): the same components with a
+# shallow, narrow ResNet45 (one block per stage, widths / 4: 8/16/32/64/128/128; 8
+# positional channels, CAM 16), 64 prototypes per step instead of 256 (none withheld for
+# the first 600), Adam (lr 1e-3, x0.1 from iteration 1300; per-module clipping kept; the
+# rejection threshold tau at 30x the rate, see below) for 1500 iterations of 24 images,
+# validated and checkpointed every 500 iterations, on the demo data of
+# tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider optimises much faster
+# than the paper's depth at a width / 8 of the same cost, and the smaller prototype budget
+# halves the glyph-encoding cost of a step. About 0.6 s an iteration on 2 CPU cores
+# (2026-12-02); numbers are not comparable to the paper's.
+_base_ = [
+    '../_base_/default_runtime.py',
+    '../_base_/models/wna_tiny.py',
+    '../_base_/schedules/adadelta_400k.py',
+    '../_base_/datasets/demo_train.py',
+    '../_base_/datasets/demo_test.py',
+]
+custom_imports = dict(imports=['projects.wna'], allow_failed_imports=False)
+default_scope = 'mmocr'
+
+variant = 'wna_s'
+__demo = '{{$WNA_DEMO_DATA:data/wna_demo}}'
+__expert = dict(se_channels=8, cam_channels=16)
+__pool = dict(pos_channels=8)
+model = dict(
+    backbone=dict(channels=[8, 16, 32, 64, 128, 128], blocks=[1, 1, 1, 1, 1]),
+    router=dict(pool=__pool),
+    experts=dict(hori=__expert, vert=__expert, rect=__expert),
+    glyph_encoder=dict(pool=__pool),
+    # Closed-set warm-up: for the first 600 steps every character of the batch is a class
+    # (none withheld as UNK), so that attention aligns before rejection is learnt; without
+    # it the twin long reads the first character and rejects the rest (docs/demo.md).
+    proto_sampler=dict(capacity=64, closed_set_steps=600),
+    train_charset=f'{__demo}/dicts/train.npz',
+    default_charset=f'{__demo}/dicts/jpnhv_gzsl.npz',
+)
+
+# tau is one scalar that must climb to the prototypes' cosine level (~0.9 at init); Adam
+# moves it by at most ~lr a step, and while it lags the features shrink instead (the
+# cheapest way to raise the UNK share of the withheld 20 %), which flattens all logits.
+optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=1e-3),
+                     paramwise_cfg=dict(lr_mult=dict(classifier=30.0)))
+param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[1300], gamma=0.1)]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1500, val_interval=500)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='WnACheckpointHook', interval=500, by_epoch=False, max_keep_ckpts=2),
+)
