@@ -1,12 +1,15 @@
-"""The evaluation hooks inside a real MMEngine Runner (tiny fake model, two test sets)."""
+"""The evaluation hooks inside a real MMEngine Runner (tiny fake model, two test sets), and
+the stop on a non-finite loss in a real training run of the demo twin."""
 import json
+import os
 import time
 
 import numpy as np
 import pytest
 import torch
+from conftest import CONFIGS, DEFAULT_SAMPLES, DEMO_CONFIG, build_model, make_charset, make_sample
 from mmengine.config import Config
-from mmengine.dataset import BaseDataset
+from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.model import BaseModel
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -15,7 +18,8 @@ from mmocr.datasets import ConcatDataset
 from mmocr.structures import TextRecogDataSample
 
 from projects.wna.charset import GlyphCharset
-from projects.wna.engine.hooks import WnAFPSHook
+from projects.wna.engine.hooks import WnAFPSHook, WnANonFiniteLossHook
+from projects.wna.engine.runner_setup import enable_amp
 from projects.wna.evaluation.ablation_log import (
     append_lines,
     checkpoint_iteration,
@@ -184,3 +188,46 @@ def test_append_lines_keeps_every_line(tmp_path):
     assert [json.loads(x) for x in open(path)] == [
         {'i': 0}, {'j': 0}, {'i': 1}, {'j': 1}, {'i': 2}, {'j': 2}]
 
+
+def test_default_runtime_stops_on_a_non_finite_loss():
+    hooks = Config.fromfile(os.path.join(CONFIGS, '_base_', 'default_runtime.py')).custom_hooks
+    assert [h['type'] for h in hooks] == ['WnAPrototypeWarmupHook', 'WnAFPSHook',
+                                          'WnANonFiniteLossHook']
+    assert WnANonFiniteLossHook.priority == 'VERY_HIGH'
+
+
+@pytest.mark.parametrize('amp', [False, True])
+def test_training_stops_at_the_first_non_finite_loss(tmp_path, amp):
+    init_default_scope('mmocr')
+    torch.manual_seed(0)
+    model = build_model(DEMO_CONFIG, make_charset())
+    calls = []
+
+    def nan_at_the_second_iteration(module, args, losses):
+        calls.append(1)
+        if len(calls) == 2:
+            return dict(losses, loss_vert=losses['loss_vert'] * float('nan'))
+
+    model.loss_module.register_forward_hook(nan_at_the_second_iteration)
+    samples = [make_sample(t, h, w, seed=i) for i, (t, h, w) in enumerate(DEFAULT_SAMPLES)]
+    loader = torch.utils.data.DataLoader(
+        [dict(inputs=dict(img=img, thumb=thumb), data_samples=ds) for img, thumb, ds in samples],
+        batch_size=len(samples), collate_fn=pseudo_collate)
+    cfg = Config.fromfile(DEMO_CONFIG)
+    if amp:
+        enable_amp(cfg, 'cpu')
+    runner = Runner(
+        model=model, work_dir=str(tmp_path), train_dataloader=loader,
+        optim_wrapper=cfg.optim_wrapper,
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=4, val_interval=100),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False)),
+        custom_hooks=[dict(type='WnANonFiniteLossHook')], default_scope='mmocr')
+    with pytest.raises(FloatingPointError) as error:
+        runner.train()
+    message = str(error.value)
+    assert message.startswith('non-finite training loss at iteration 2 of 4: loss=nan;')
+    assert 'loss_vert=nan' in message and 'loss_hori=' not in message
+    assert ('without --amp' in message) == amp
+    assert ('WnAGroupClipAutocastOptimWrapper' in message) == amp
+    assert runner.iter == 1 and len(calls) == 2  # no third iteration
+    assert (tmp_path / 'iter_1.pth').is_file() and not (tmp_path / 'iter_2.pth').exists()

@@ -450,4 +450,6 @@ def test_trained_demo_reads_registered_unseen_chars(tmp_path, monkeypatch):
     assert not any(c in text for text in unregistered.values() for c in chars), unregistered
     registered = read('--chars', ''.join(chars), '--font', str(default_font_path()))
     hits = sum(registered[name] == word for name, word in expected.items())
-    assert hits >= 13, (hits, registered)
+    misses = {name: (registered[name], word) for name, word in expected.items()
+              if registered[name] != word}
+    assert hits >= 13, (hits, misses)

@@ -1,6 +1,7 @@
 """Per-module parameter groups, per-group clipping and a training run through MMEngine."""
 from __future__ import annotations
 
+import math
 import os
 
 import pytest
@@ -81,6 +82,17 @@ def test_each_group_is_clipped_on_its_own():
     for p, before in zip(model.small.parameters(), small_before):
         assert torch.equal(p.grad, before)  # a global clip would have scaled these too
     assert float(wrapper.message_hub.get_scalar('train/grad_norm').current()) > 400
+
+
+def test_a_nan_group_norm_is_logged_as_nan_whatever_its_place():
+    model = TwoModules()
+    wrapper = _wrapper(model)
+    for p in model.big.parameters():
+        p.grad = torch.full_like(p, 1.0)
+    for p in model.small.parameters():  # the second group: max() alone would hide it
+        p.grad = torch.full_like(p, float('nan'))
+    wrapper.step()
+    assert math.isnan(float(wrapper.message_hub.get_scalar('train/grad_norm').current()))
 
 
 def test_explicit_groups_and_fallback_groups():

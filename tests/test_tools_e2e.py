@@ -114,6 +114,9 @@ def test_demo_over_seeds_reports_median_and_range(demo_env, tmp_path):
         assert (out / f'seed_{seed}' / 'checkpoint.pth').is_file()
         assert json.load(open(out / f'seed_{seed}' / 'metrics.json')) == runs[seed]
         assert (out / f'seed_{seed}' / 'predictions.png').is_file()
+        analysis = out / f'seed_{seed}' / 'analysis'
+        assert {'analysis.md', 'analysis.json', 'DEMO-GZSL_routing.png',
+                'DEMO-GZSL_length.png'} <= {p.name for p in analysis.iterdir()}
         # each seed's runner logs into its own work dir (not into the first one's)
         logs = glob.glob(str(out / f'seed_{seed}' / 'work_dir' / '*' / 'vis_data' / 'scalars.json'))
         records = [json.loads(line) for log in logs for line in open(log)]

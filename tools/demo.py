@@ -1,6 +1,6 @@
 """The main job: WnA end to end on the embedded demo data, on CPU, in minutes.
 
-    python tools/demo.py [--out demo_output] [--iters N] [--seed S] [--seeds K]
+    python tools/demo.py [--out demo_output] [--iters N] [--seed S] [--seeds K] [--amp auto|on|off]
 
 1. generates the demo data (``projects.wna.datasets.synthesis``, as
    ``tools/make_demo_data.py`` does) unless it is already there;
@@ -9,8 +9,10 @@
 3. evaluates the final checkpoint in the four open-set modes (GZSL, OSR, GOSR, OSTR) and
    on the held-out typeface (DEMO-OTHERFACE);
 4. writes into ``--out``: ``checkpoint.pth``, ``metrics.json``, ``predictions/``,
-   ``training_curve.png`` and ``predictions.png`` (test images with prediction, ground
-   truth, chosen expert and router probabilities).
+   ``training_curve.png``, ``predictions.png`` (test images with prediction, ground
+   truth, chosen expert and router probabilities) and ``analysis/`` (the prediction
+   analysis of ``tools/analyze_predictions.py`` over ``predictions/`` with the training
+   dictionary: ``analysis.md``, ``analysis.json`` and figures; docs/analysis.md).
 
 ``--seeds K`` trains K seeds (``--seed``, ``--seed`` + 1, ...; same data) into
 ``--out/seed_<s>/`` (each laid out as above), writes ``seeds.json`` (every seed's metrics
@@ -47,6 +49,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='random seed (of the data and of the first training run)')
     parser.add_argument('--seeds', type=int, default=1,
                         help='number of training seeds; more than 1 reports median and range')
+    parser.add_argument('--amp', choices=('auto', 'on', 'off'), default='auto',
+                        help='mixed-precision training (tools/train.py --amp): bfloat16 '
+                        'autocast on a CPU, AMP on a GPU; "auto" (default) uses it where the '
+                        'device computes in reduced precision natively (a CUDA GPU, a CPU '
+                        'with AVX512-BF16 or AMX) and trains in float32 elsewhere')
     parser.add_argument('--figure-samples', type=int, default=24,
                         help='test images drawn in predictions.png')
     args = parser.parse_args(argv)
@@ -71,13 +78,31 @@ def ensure_demo_data(data_root: str, seed: int) -> None:
     print(describe_demo_data(write_demo_data(data_root, seed, overwrite=True)))
 
 
-def train(cfg_path: str, work_dir: str, iters: int | None, seed: int) -> str:
-    """Train the demo config; return the final checkpoint's path."""
-    from projects.wna.engine.runner_setup import add_custom_hooks, build_runner, load_config
+def use_amp(choice: str) -> bool:
+    """Whether ``--amp choice`` trains in mixed precision on this machine."""
+    if choice != 'auto':
+        return choice == 'on'
+    import torch
+
+    from projects.wna.models.fast import cpu_has_native_bf16
+    return torch.cuda.is_available() or cpu_has_native_bf16()
+
+
+def train(cfg_path: str, work_dir: str, iters: int | None, seed: int, amp: bool) -> str:
+    """Train the demo config (in mixed precision with ``amp``); return the final
+    checkpoint's path."""
+    from projects.wna.engine.runner_setup import (
+        add_custom_hooks,
+        build_runner,
+        enable_amp,
+        load_config,
+    )
     options = {'randomness.seed': seed}
     if iters is not None:
         options['train_cfg.max_iters'] = iters
     cfg = load_config(cfg_path, options, work_dir)
+    if amp:
+        enable_amp(cfg)
     # at least ~50 logged points for the training curve, however short the run
     logger = cfg.default_hooks.logger
     logger.interval = max(1, min(logger.interval, cfg.train_cfg.max_iters // 50))
@@ -101,8 +126,10 @@ def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> d
     """Train and evaluate one seed into ``out``; its metrics."""
     work_dir = osp.join(out, 'work_dir')
     os.makedirs(work_dir, exist_ok=True)
-    print(f'[demo] training the demo twin of WnA-S (seed {seed})')
-    checkpoint = train(args.config, work_dir, args.iters, seed)
+    amp = use_amp(args.amp)
+    print(f'[demo] training the demo twin of WnA-S (seed {seed}, '
+          f'{"mixed precision" if amp else "float32"})')
+    checkpoint = train(args.config, work_dir, args.iters, seed, amp)
     shutil.copyfile(checkpoint, osp.join(out, 'checkpoint.pth'))
     print('[demo] evaluating GZSL, OSR, GOSR, OSTR and the held-out typeface')
     metrics = {k: float(v) for k, v in evaluate(args.config, work_dir, checkpoint).items()}
@@ -115,6 +142,17 @@ def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> d
                     dirs_exist_ok=True)
     draw_predictions(osp.join(out, 'predictions'), osp.join(data_root, 'test_jpn_hv'),
                      osp.join(out, 'predictions.png'), args.figure_samples)
+
+    from projects.wna.analysis.prediction_analysis import (
+        analyse_files,
+        summary_line,
+        write_analysis,
+    )
+    train_dict = osp.join(data_root, 'dicts', 'train.npz')
+    analyses = analyse_files([osp.join(out, 'predictions')], train_dict)
+    write_analysis(analyses, osp.join(out, 'analysis'), train_dict)
+    print(f'[demo] prediction analysis ({summary_line(analyses)}) in '
+          f'{osp.join(out, "analysis", "analysis.md")}')
     return metrics
 
 
@@ -156,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(format_metrics_table(metrics))
         print(f'[demo] done in {(time.time() - start) / 60:.1f} min; results in {out}: '
               'checkpoint.pth, metrics.json, training_curve.png, predictions.png, '
-              'predictions/')
+              'predictions/, analysis/')
         return metrics
     runs, minutes = {}, {}
     for seed in range(args.seed, args.seed + args.seeds):

@@ -46,4 +46,8 @@ visualizer = dict(type='WnATextRecogVisualizer', vis_backends=vis_backends)
 
 # Test prototypes are encoded first, then `<test>/fps` and `<test>/batch_size` are measured
 # for every evaluated test set (both hooks have the highest priority; order matters).
-custom_hooks = [dict(type='WnAPrototypeWarmupHook'), dict(type='WnAFPSHook')]
+# Training stops with FloatingPointError at the first non-finite loss; 'VERY_HIGH': after
+# RuntimeInfoHook (which puts the iteration's outputs into the message hub), before the
+# logger and the checkpoint hook (no checkpoint of NaN weights is written).
+custom_hooks = [dict(type='WnAPrototypeWarmupHook'), dict(type='WnAFPSHook'),
+                dict(type='WnANonFiniteLossHook')]

@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 #: covers bad values and damaged files (wna's own errors such as ``UnicodeDecodeError``,
 #: a corrupt LMDB or a checkpoint that does not fit subclass it).
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
-    OSError, ValueError, zipfile.BadZipFile, EOFError, pickle.UnpicklingError)
+    OSError, ValueError, zipfile.BadZipFile, EOFError, pickle.UnpicklingError,
+    FloatingPointError)  # a diverged training run (WnANonFiniteLossHook)
 
 #: The option that shows the traceback of an expected failure.
 DEBUG_FLAG = '--debug'

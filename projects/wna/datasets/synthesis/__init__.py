@@ -14,10 +14,9 @@ shadow, blur and noise, and stored as PNG bytes encoded from BGR, as upstream.
 Most training crops (``clean_share``, 0.9) and half of the test crops
 (``test_clean_share``) are plain: a Noto Sans CJK face, black on white or white on
 black, without effects. A held-out test set draws lines of the test characters in
-another typeface (IPAex Gothic). On 2 CPU cores the demo twin reads after 1500
-iterations (GZSL line accuracy 11 %, median of three seeds; docs/demo.md); with 400
-Chinese characters, 30 % plain crops and lines of up to 10 characters it read nothing
-after 5000.
+another typeface (IPAex Gothic). What the demo twin reads after 1500 iterations on 2
+CPU cores is in docs/demo.md; with 400 Chinese characters, 30 % plain crops and lines of
+up to 10 characters it read nothing after 5000.
 
 Output layout (:func:`write_demo_data`; ``tools/make_demo_data.py --out``, default
 ``data/wna_demo``)::

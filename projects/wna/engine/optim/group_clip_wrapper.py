@@ -1,6 +1,7 @@
 """Optimiser wrappers that clip the gradient norm of each parameter group separately."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,7 +18,7 @@ class PerGroupClipMixin:
     over all parameters; pair the wrappers with
     :class:`~projects.wna.engine.optim.WnAModuleGroupsOptimWrapperConstructor`, which puts
     each module into its own group. The largest pre-clipping group norm is logged as
-    ``train/grad_norm``.
+    ``train/grad_norm`` (NaN when any group's is).
     """
 
     def _clip_grad(self) -> None:
@@ -28,8 +29,9 @@ class PerGroupClipMixin:
                 norm = self.clip_func(params, **self.clip_grad_kwargs)
                 if norm is not None:
                     norms.append(float(norm))
-        if norms:
-            self.message_hub.update_scalar(f'train/{self.grad_name}', max(norms))
+        if norms:  # a NaN norm is logged as NaN (max() would skip it unless first)
+            worst = math.nan if any(map(math.isnan, norms)) else max(norms)
+            self.message_hub.update_scalar(f'train/{self.grad_name}', worst)
 
 
 @OPTIM_WRAPPERS.register_module()

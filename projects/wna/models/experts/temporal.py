@@ -42,22 +42,60 @@ class WnASpatialEmbedding(nn.Module):
 
 
 class ColumnSafeConv2d(nn.Conv2d):
-    """``nn.Conv2d`` that runs in float32 under autocast when its input is one column
+    """``nn.Conv2d`` that runs in float32 under autocast when its output is one column
     wide.
 
-    On the CPU (oneDNN, torch 2.x), the bfloat16 weight gradient of a strided convolution
-    over a one-column input comes back as garbage (values up to 1e38, NaN) for about two
-    calls in three, while the forward pass and the input gradient are right. The CAM
-    encoder meets such inputs on the vertical canvas (widths 6 -> 3 -> 2 -> 1); the
-    convolution is tiny there, so float32 costs nothing. Same parameters as
-    ``nn.Conv2d``."""
+    On the CPU (oneDNN, torch 2.13, AVX512-BF16 / AMX), a bfloat16 convolution strided
+    along the width whose output is one column wide goes wrong: its forward pass returns
+    garbage (wrong values, up to 1e37, inf or NaN) on every call once the output is tall
+    enough (the threshold grows with fewer images and channels: from about five rows
+    with 16 channels, from two with 64 and 11 images), and over a one-column input its
+    weight gradient is garbage on most calls. Wider outputs, and one-row ones, are right
+    (docs/performance.md). The CAM encoder meets such convolutions on the vertical canvas
+    (widths 6 -> 3 -> 2 -> 1: 12 x 2 -> 6 x 1, then 6 x 1 -> 3 x 1); they are tiny there,
+    so float32 costs nothing. Same parameters as ``nn.Conv2d``."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[-1] == 1 and torch.is_autocast_enabled(x.device.type):
+        if torch.is_autocast_enabled(x.device.type) and self.output_width(x.shape[-1]) == 1:
             bias = None if self.bias is None else self.bias.float()
             with torch.autocast(x.device.type, enabled=False):
                 return self._conv_forward(x.float(), self.weight.float(), bias)
         return super().forward(x)
+
+    def output_width(self, width: int) -> int:
+        """The width of the output for an input ``width`` columns wide."""
+        if self.padding == 'same':
+            return width
+        pad = 0 if self.padding == 'valid' else self.padding[1]
+        kernel, stride, dilation = self.kernel_size[1], self.stride[1], self.dilation[1]
+        return (width + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
+
+
+class ColumnSafeConvTranspose2d(nn.ConvTranspose2d):
+    """``nn.ConvTranspose2d`` that runs in float32 under autocast when its input is one
+    column wide.
+
+    Its input gradient is a convolution strided along the width with a one-column
+    output, which meets :class:`ColumnSafeConv2d`'s defect: in bfloat16 it comes back as
+    garbage (up to 1e37, inf, NaN) on every call once the input is tall enough (from about
+    five rows with 16 channels, three with 64 and 11 images), while the forward pass and
+    the weight gradient are right. The CAM decoder meets such inputs on the vertical
+    canvas (its first two deconvolutions read 3 x 1 and 6 x 1 maps); without this the
+    garbage flows through the U-Net skips into the encoder, the FPN and the spatial
+    embedding, whose weights turn NaN within a few steps of ``tools/train.py --amp``.
+    Tiny there, so float32 costs nothing. Same parameters as ``nn.ConvTranspose2d``."""
+
+    def forward(self, x: torch.Tensor, output_size: list[int] | None = None) -> torch.Tensor:
+        if x.shape[-1] == 1 and torch.is_autocast_enabled(x.device.type):
+            output_padding = self._output_padding(
+                x, output_size, self.stride, self.padding, self.kernel_size, 2,
+                self.dilation)
+            bias = None if self.bias is None else self.bias.float()
+            with torch.autocast(x.device.type, enabled=False):
+                return F.conv_transpose2d(x.float(), self.weight.float(), bias, self.stride,
+                                          self.padding, output_padding, self.groups,
+                                          self.dilation)
+        return super().forward(x, output_size)
 
 
 def _cbr(in_ch: int, out_ch: int, kernel, stride, padding) -> nn.Sequential:
@@ -66,7 +104,7 @@ def _cbr(in_ch: int, out_ch: int, kernel, stride, padding) -> nn.Sequential:
 
 
 def _dbr(ch: int, kernel, stride, padding) -> nn.Sequential:
-    return nn.Sequential(nn.ConvTranspose2d(ch, ch, kernel, stride, padding),
+    return nn.Sequential(ColumnSafeConvTranspose2d(ch, ch, kernel, stride, padding),
                          nn.BatchNorm2d(ch), nn.ReLU(inplace=True))
 
 
