@@ -6,8 +6,9 @@
 # validated and checkpointed every 500 iterations, on the demo data of
 # tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider optimises much faster
 # than the paper's depth at a width / 8 of the same cost, and the smaller prototype budget
-# halves the glyph-encoding cost of a step. About 0.6 s an iteration on 2 CPU cores
-# (2026-12-02); numbers are not comparable to the paper's.
+# halves the glyph-encoding cost of a step. About 0.6 s an iteration on 2 CPU cores in
+# float32, 0.43 s in bfloat16 (tools/demo.py --amp auto; 2026-12-02); numbers are not
+# comparable to the paper's.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/wna_tiny.py',
