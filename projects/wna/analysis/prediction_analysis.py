@@ -47,7 +47,8 @@ from rapidfuzz.distance import Levenshtein
 
 from projects.wna.charset import UNKNOWN_CHAR, load_charset, normalize_text, split_graphemes
 from projects.wna.datasets import DEFAULT_BUCKETS, buckets_of
-from projects.wna.evaluation.metrics.alignment import aligned_hits
+from projects.wna.evaluation.metrics.alignment import character_hits as metric_character_hits
+from projects.wna.evaluation.metrics.alignment import reads_line
 from projects.wna.evaluation.report import markdown_table
 
 #: Orientation rows of the routing table, and the bucket of DEFAULT_BUCKETS behind each.
@@ -174,18 +175,16 @@ def _lower_graphemes(text: str) -> list[str]:
 
 
 def line_correct(gt: str, text: str | None) -> bool:
-    """The metric's line accuracy: ``gt.lower() == text.replace('⑨', '').lower()`` in NFC."""
-    read = normalize_text(text or '').replace(UNKNOWN_CHAR, '').lower()
-    return normalize_text(gt).lower() == read
+    """The metric's line accuracy (:func:`~projects.wna.evaluation.metrics.alignment.
+    reads_line`) of a reading (``None``: nothing read), in NFC."""
+    return reads_line(normalize_text(gt), normalize_text(text or ''))
 
 
 def character_hits(gt: str, text: str | None) -> tuple[list[str], list[bool]]:
-    """The lower-case ground-truth characters and whether each was read (the metric's
-    character accuracy: ``'⑨'`` dropped from the reading, optimal alignment with the most
-    matches)."""
-    chars = split_graphemes(normalize_text(gt).lower())
-    read = split_graphemes(normalize_text(text or '').replace(UNKNOWN_CHAR, '').lower())
-    return chars, aligned_hits(chars, read)
+    """The metric's character accuracy (:func:`~projects.wna.evaluation.metrics.alignment.
+    character_hits`) of a reading (``None``: nothing read), in NFC: the lower-case
+    ground-truth characters and whether each was read."""
+    return metric_character_hits(normalize_text(gt), normalize_text(text or ''))
 
 
 def _share(hits: int, total: int) -> float | None:

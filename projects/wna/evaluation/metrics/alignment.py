@@ -1,7 +1,23 @@
-"""Which ground-truth characters a prediction reads: an edit-distance alignment."""
+"""Whether a prediction reads its ground truth, as line and per character (an
+edit-distance alignment): the rules of :class:`~projects.wna.evaluation.WnAMetric`, also
+used by the prediction analysis."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from projects.wna.charset import UNKNOWN_CHAR, split_graphemes
+
+
+def reads_line(gt: str, pred: str) -> bool:
+    """Line accuracy: ``gt.lower() == pred.replace('⑨', '').lower()`` (both NFC)."""
+    return gt.lower() == pred.replace(UNKNOWN_CHAR, '').lower()
+
+
+def character_hits(gt: str, pred: str) -> tuple[list[str], list[bool]]:
+    """The lower-case ground-truth characters (grapheme clusters) and whether each is
+    read: ``'⑨'`` dropped from ``pred``, then :func:`aligned_hits` (both NFC)."""
+    chars = split_graphemes(gt.lower())
+    return chars, aligned_hits(chars, split_graphemes(pred.replace(UNKNOWN_CHAR, '').lower()))
 
 
 def aligned_hits(gt: Sequence[str], pred: Sequence[str]) -> list[bool]:

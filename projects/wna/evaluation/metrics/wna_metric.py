@@ -13,10 +13,9 @@ from projects.wna.charset import (
     load_charset,
     mask_unknown,
     normalize_text,
-    split_graphemes,
 )
 
-from .alignment import aligned_hits
+from .alignment import character_hits, reads_line
 
 #: Orientation splits: every metric ``m`` is also reported as ``m_hori`` and ``m_vert``.
 ORIENTATIONS = ('hori', 'vert')
@@ -116,7 +115,7 @@ class WnAMetric(BaseMetric):
         record = dict(
             has_unk=bool(sample['has_unk']),
             vert=width < height,
-            acr=gt_.lower() == pred.replace(UNKNOWN_CHAR, '').lower(),
+            acr=reads_line(gt_, pred),
             lenpred=grapheme_len(gt_) == grapheme_len(pred),
             exact=gt_ == pred,
             gt_unknown=gt_unknown,
@@ -126,8 +125,7 @@ class WnAMetric(BaseMetric):
         return record
 
     def _char_hits(self, gt_: str, pred: str, train_dict_path: str | None) -> dict:
-        chars = split_graphemes(gt_.lower())
-        hits = aligned_hits(chars, split_graphemes(pred.replace(UNKNOWN_CHAR, '').lower()))
+        chars, hits = character_hits(gt_, pred)
         counts = dict(chars=len(chars), char_hits=sum(hits))
         if train_dict_path is not None:
             seen = self.lowered_set(train_dict_path)
