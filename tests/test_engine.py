@@ -134,3 +134,86 @@ def test_visualizer_draws_any_orientation_with_route(tmp_path, shape):
     # texts were drawn (dark pixels right of the image box)
     assert ((panel[:, 160:] < 128).any(axis=2)).sum() > 200
     assert os.path.isfile(default_font_path())
+
+
+# ------------------------------------------------------ characters marked against the GT
+
+@pytest.mark.parametrize('gt, pred, expected', [
+    ('つかみ', 'つカみ', [('つ', 'つ', 'match'), ('か', 'カ', 'substitution'),
+                          ('み', 'み', 'match')]),
+    ('abcd', 'axd', [('a', 'a', 'match'), ('b', 'x', 'substitution'),
+                     ('c', None, 'deletion'), ('d', 'd', 'match')]),
+    ('ac', 'abc', [('a', 'a', 'match'), (None, 'b', 'insertion'), ('c', 'c', 'match')]),
+    ('日本', '日⑨', [('日', '日', 'match'), ('本', '⑨', 'rejection')]),
+    ('Ab', 'aB', [('A', 'a', 'match'), ('b', 'B', 'match')]),  # case-insensitive
+    # grapheme clusters in NFC: e + combining acute is one character, equal to é
+    ('e\u0301x', 'éy', [('é', 'é', 'match'), ('x', 'y', 'substitution')]),
+    ('ab', '', [('a', None, 'deletion'), ('b', None, 'deletion')]),
+])
+def test_align_reading(gt, pred, expected):
+    from projects.wna.visualization.reading_marks import align_reading
+    assert [(c.gt, c.pred, c.kind) for c in align_reading(gt, pred)] == expected
+
+
+def colour_columns(panel: np.ndarray, colour, tol: int = 40) -> np.ndarray:
+    """x positions (right of the image box) of the pixels within ``tol`` of ``colour``."""
+    text = panel[:, 156:].astype(int)
+    near = (np.abs(text - np.array(colour)).max(axis=2) <= tol)
+    return np.nonzero(near.any(axis=0))[0]
+
+
+def colour_rows(panel: np.ndarray, colour, tol: int = 40) -> np.ndarray:
+    text = panel[:, 156:].astype(int)
+    return np.nonzero((np.abs(text - np.array(colour)).max(axis=2) <= tol).any(axis=1))[0]
+
+
+def test_panel_marks_each_character_against_the_gt():
+    from projects.wna.visualization import draw_prediction_panel
+    from projects.wna.visualization import panel as p
+    image = np.full((32, 96, 3), 200, np.uint8)
+    font = default_font_path()
+
+    # 'abcd' read 'axd': a and d blue, x red, a pink slot where c was not read
+    drawn = draw_prediction_panel(image, font, pred='axd', gt='abcd')
+    blue, red = colour_columns(drawn, p._PRED_OK), colour_columns(drawn, p._PRED_BAD)
+    slot = colour_columns(drawn, p.MISSING_SLOT, tol=0)
+    assert red.size and slot.size and not colour_columns(drawn, p.EXTRA_SLOT, tol=0).size
+    a_d = blue[blue > red.max()]  # right of the label 'Pred'
+    assert red.max() < slot.min() and slot.max() < a_d.max()
+    assert blue[(blue > blue.min() + 40) & (blue < red.min())].size  # the a
+    # the slot sits in the prediction row, below the green ground truth
+    assert colour_rows(drawn, p._GT).max() < colour_rows(drawn, p.MISSING_SLOT, 0).min()
+
+    # an inserted b: red in the prediction row, a grey slot above it in the GT row
+    drawn = draw_prediction_panel(image, font, pred='abc', gt='ac')
+    red, extra = colour_columns(drawn, p._PRED_BAD), colour_columns(drawn, p.EXTRA_SLOT, 0)
+    assert extra.size and not colour_columns(drawn, p.MISSING_SLOT, 0).size
+    assert extra.min() <= red.mean() <= extra.max()
+    assert colour_rows(drawn, p.EXTRA_SLOT, 0).max() < colour_rows(drawn, p._PRED_BAD).min()
+
+    # a rejection is orange, not red; a right reading (any case) has no mark at all
+    drawn = draw_prediction_panel(image, font, pred='日⑨', gt='日本')
+    assert colour_columns(drawn, p._REJECTED, 30).size
+    assert not colour_columns(drawn, p._PRED_BAD, 30).size
+    drawn = draw_prediction_panel(image, font, pred='ABC', gt='abc')
+    for colour in (p._PRED_BAD, p._REJECTED):
+        assert not colour_columns(drawn, colour, 30).size
+    assert colour_columns(drawn, p._PRED_OK).size and colour_columns(drawn, p._GT).size
+
+
+def test_panel_fits_long_lines_by_shrinking_then_wrapping():
+    from projects.wna.visualization import draw_prediction_panel
+    from projects.wna.visualization import panel as p
+    image = np.full((32, 96, 3), 200, np.uint8)
+    font = default_font_path()
+    short = draw_prediction_panel(image, font, pred='一二三', gt='一二三')
+    long_gt = '一二三四五六七八九十' * 3
+    wrapped = draw_prediction_panel(image, font, pred=long_gt[:-1] + '口', gt=long_gt)
+    assert wrapped.shape[1] == short.shape[1] == 360
+    assert wrapped.shape[0] > short.shape[0]  # more rows, not cut off at the edge
+    # every character is drawn inside the panel: the last one (wrong) is red
+    red = colour_columns(wrapped, p._PRED_BAD)
+    assert red.size and red.max() < 360 - 156 - 6
+    # the blocks alternate GT / Pred rows: green above blue above green above blue
+    green = colour_rows(wrapped, p._GT)
+    assert np.diff(green).max() > 20  # green rows in more than one block
