@@ -1,9 +1,12 @@
-"""The evaluation hooks inside a real MMEngine Runner (tiny fake model, two test sets), and
-the stop on a non-finite loss in a real training run of the demo twin."""
+"""The evaluation hooks inside a real MMEngine Runner (tiny fake model, two test sets), the
+``--show-dir`` drawing of LMDB records, and the stop on a non-finite loss in a real
+training run of the demo twin."""
 import json
 import os
 import time
+from types import SimpleNamespace
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -18,7 +21,9 @@ from mmocr.datasets import ConcatDataset
 from mmocr.structures import TextRecogDataSample
 
 from projects.wna.charset import GlyphCharset
-from projects.wna.engine.hooks import WnAFPSHook, WnANonFiniteLossHook
+from projects.wna.datasets import WnALMDBDataset
+from projects.wna.datasets.lmdb_io import write_lmdb
+from projects.wna.engine.hooks import WnAFPSHook, WnANonFiniteLossHook, WnAVisualizationHook
 from projects.wna.engine.runner_setup import enable_amp
 from projects.wna.evaluation.ablation_log import (
     append_lines,
@@ -26,6 +31,8 @@ from projects.wna.evaluation.ablation_log import (
     config_variant,
 )
 from projects.wna.evaluation.report import group_metrics_by_test
+from projects.wna.visualization import WnATextRecogVisualizer, draw_prediction_panel
+from projects.wna.visualization import panel as p
 
 SLEEP = 0.02  # seconds per sample spent in the fake model
 
@@ -231,3 +238,37 @@ def test_training_stops_at_the_first_non_finite_loss(tmp_path, amp):
     assert ('WnAGroupClipAutocastOptimWrapper' in message) == amp
     assert runner.iter == 1 and len(calls) == 2  # no third iteration
     assert (tmp_path / 'iter_1.pth').is_file() and not (tmp_path / 'iter_2.pth').exists()
+
+
+def test_visualization_hook_draws_lmdb_ground_truth_with_marked_characters(tmp_path):
+    """``tools/test.py --show-dir``: the hook draws each LMDB record of the test pipeline
+    with its stored label as ground truth, the wrong characters of the reading marked."""
+    crop = np.full((32, 80, 3), 220, np.uint8)
+    crop[8:24, 10:70] = 30
+    png = cv2.imencode('.png', crop)[1].tobytes()
+    write_lmdb(tmp_path / 'lmdb', [(png, 'abcd'), (png, '日本')])
+    dataset = WnALMDBDataset(ann_file=str(tmp_path / 'lmdb'), test_mode=True,
+                             metainfo=dict(test_key='T-GZSL'),
+                             pipeline=Config.fromfile(DEMO_CONFIG).test_pipeline)
+    batch = pseudo_collate([dataset[0], dataset[1]])
+    outputs = batch['data_samples']
+    for sample, pred in zip(outputs, ('axd', '日本')):
+        sample.pred_text = LabelData(item=pred, score=[0.5] * len(pred))
+        sample.pred_route = LabelData(expert='hori', index=0, probs=[0.7, 0.2, 0.1])
+    visualizer = WnATextRecogVisualizer.get_instance('lmdb_show_dir')
+    hook = WnAVisualizationHook(enable=True, test_out_dir='vis')
+    runner = SimpleNamespace(work_dir=str(tmp_path / 'work'), timestamp='t0', iter=0)
+    hook.after_test_iter(runner, 0, batch, outputs)
+
+    drawn = {i: cv2.imread(str(tmp_path / 'work' / 't0' / 'vis' / f'T-GZSL_{i}.png'))[..., ::-1]
+             for i in (0, 1)}
+    image = batch['inputs']['img'][0].permute(1, 2, 0).numpy()
+    expected = draw_prediction_panel(image, visualizer.font_path, pred='axd', gt='abcd',
+                                     expert='hori', probs=[0.7, 0.2, 0.1])
+    assert (drawn[0] == expected).all()
+    mark = lambda panel, colour: (panel[:, 156:] == colour).all(axis=2).any()  # noqa: E731
+    assert mark(drawn[0], p.MISSING_SLOT) and not mark(drawn[1], p.MISSING_SLOT)
+    near = lambda panel, colour: (  # noqa: E731
+        np.abs(panel[:, 156:].astype(int) - colour).max(axis=2) < 40).any()
+    assert near(drawn[0], p._GT) and near(drawn[1], p._GT)  # the stored labels
+    assert near(drawn[0], p._PRED_BAD) and not near(drawn[1], p._PRED_BAD)

@@ -175,6 +175,30 @@ def test_lmdb_input_on_stdout(model_files, tmp_path):
     assert '4 image(s): 3 recognised' in proc.stderr
 
 
+def test_show_dir_draws_the_labels_of_lmdb_records(model_files, tmp_path):
+    """An LMDB record's drawing has its stored label as ground truth, the reading's
+    characters marked against it; an image file's has the reading alone."""
+    from projects.wna.visualization import draw_prediction_panel
+    from projects.wna.visualization import panel as p
+    lmdb, word = tmp_path / 'lmdb', render_text('abc')
+    write_lmdb(lmdb, [(cv2.imencode('.png', word)[1].tobytes(), 'abc')])
+    write_image(tmp_path / 'word.png', word)
+    out, vis = tmp_path / 'preds.jsonl', tmp_path / 'vis'
+    assert infer.main(infer_args(model_files, str(lmdb), str(tmp_path / 'word.png'), '--out',
+                                 str(out), '--show-dir', str(vis))) == 0
+    records = read_jsonl(out)
+    drawings = sorted(vis.iterdir())
+    assert [d.name for d in drawings] == ['000000_image-000000000.png', '000001_word.png']
+    for record, drawing, gt in zip(records, drawings, ('abc', None)):
+        expected = draw_prediction_panel(word[..., ::-1], default_font_path(),
+                                         pred=record['text'], gt=gt, expert=record['expert'],
+                                         probs=record['router_probs'])
+        assert (np.asarray(Image.open(drawing)) == expected).all(), drawing.name
+    green = [(np.abs(np.asarray(Image.open(d))[:, 156:].astype(int) - p._GT).max(axis=2)
+              < 40).any() for d in drawings]
+    assert green == [True, False]
+
+
 def test_registered_chars_extend_the_dictionary(model_files, tmp_path, capsys):
     folder = tmp_path / 'crops'
     folder.mkdir()

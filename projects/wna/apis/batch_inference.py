@@ -72,9 +72,11 @@ class PredictionWriter:
         self.progress.update(len(pending))
 
     def draw(self, index: int, item: LoadedImage, record: dict) -> None:
-        """Save the drawing of one prediction as :func:`panel_name` in ``show_dir``."""
+        """Save the drawing of one prediction as :func:`panel_name` in ``show_dir``, with
+        the stored label of an LMDB record as its ground truth."""
         panel = draw_prediction_panel(item.image[..., ::-1], default_font_path(),
-                                      pred=record['text'], expert=record['expert'],
+                                      pred=record['text'], gt=item.label,
+                                      expert=record['expert'],
                                       probs=record['router_probs'])
         Image.fromarray(panel).save(osp.join(self.show_dir, panel_name(index, item.source)))
 
