@@ -43,14 +43,17 @@ def build_inference_pipeline(cfg: Config) -> Compose:
 @torch.no_grad()
 def recognize(model: nn.Module, pipeline: Compose, images: Sequence[np.ndarray],
               sources: Sequence[str | None] | None = None,
-              charset: CharsetSource | None = None) -> list[TextRecogDataSample]:
+              charset: CharsetSource | None = None,
+              return_attention: bool = False) -> list[TextRecogDataSample]:
     """Read a batch of BGR uint8 ``[H, W, 3]`` images (any sizes) in one forward pass,
     as ``model.test_step`` does, against ``charset`` (``None``: the model's
     ``default_charset``).
 
     ``sources`` become the samples' ``img_path`` metainfo. Returns one data sample per
     image with ``pred_text`` (``item``, per-character ``score``) and ``pred_route``
-    (``expert``, ``index``, router ``probs``).
+    (``expert``, ``index``, router ``probs``); with ``return_attention`` also
+    ``pred_attention``: ``maps`` ``[L, h, w]``, the expert's attention map of each of the
+    ``L`` read characters ``chars`` over its canvas, and ``expert``.
     """
     sources = list(sources) if sources is not None else [None] * len(images)
     if len(sources) != len(images):
@@ -58,4 +61,4 @@ def recognize(model: nn.Module, pipeline: Compose, images: Sequence[np.ndarray],
     batch = pseudo_collate([pipeline(dict(img=img, img_path=src))
                             for img, src in zip(images, sources)])
     data = model.data_preprocessor(batch, False)
-    return model(**data, mode='predict', charset=charset)
+    return model(**data, mode='predict', charset=charset, return_attention=return_attention)

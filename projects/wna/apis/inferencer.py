@@ -120,19 +120,29 @@ class WnATextRecInferencer(TextRecInferencer):
             pipeline=config_test_pipeline(cfg))))
         return super()._init_pipeline(pipeline)
 
+    #: ``inferencer(..., return_attention=True)`` also returns the attention maps.
+    forward_kwargs = {'return_attention'}
+
     @torch.no_grad()
-    def forward(self, inputs: dict, **kwargs) -> list[TextRecogDataSample]:
+    def forward(self, inputs: dict, return_attention: bool = False,
+                **kwargs) -> list[TextRecogDataSample]:
         """Read one collated batch against :attr:`charset` (``model.test_step`` with the
-        dictionary as an argument)."""
+        dictionary as an argument); with ``return_attention`` the samples also carry
+        ``pred_attention`` (``WnARecognizer.predict``)."""
         data = self.model.data_preprocessor(inputs, False)
-        return self.model(**data, mode='predict', charset=self.charset)
+        return self.model(**data, mode='predict', charset=self.charset,
+                          return_attention=return_attention)
 
     def pred2dict(self, data_sample: TextRecogDataSample) -> dict:
         """MMOCR's ``text`` and ``scores`` (the mean character score), plus
         ``char_scores`` (one per character of ``text``), ``expert`` and
-        ``router_probs`` (one per expert, in router order)."""
+        ``router_probs`` (one per expert, in router order); read with
+        ``return_attention=True``, also ``attention``: the expert's map of each read
+        character over its canvas (nested lists ``[L][h][w]``)."""
         result = super().pred2dict(data_sample)
         record = prediction_record(data_sample)
         result.update(char_scores=record['scores'], expert=record['expert'],
                       router_probs=record['router_probs'])
+        if 'pred_attention' in data_sample:
+            result['attention'] = data_sample.pred_attention.maps.tolist()
         return result

@@ -1,5 +1,8 @@
-"""wna visualization: prediction panels and the registered recognition visualizer."""
+"""wna visualization: prediction panels, attention maps and the registered recognition
+visualizer."""
+from .attention import draw_attention_maps, overlay_attention
 from .panel import compose_grid, draw_prediction_panel, fit_image
 from .visualizer import WnATextRecogVisualizer
 
-__all__ = ['compose_grid', 'draw_prediction_panel', 'fit_image', 'WnATextRecogVisualizer']
+__all__ = ['compose_grid', 'draw_attention_maps', 'draw_prediction_panel', 'fit_image',
+           'overlay_attention', 'WnATextRecogVisualizer']

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..experts import ExpertOutput
 from ..fast import WnAFastInference
-from ..heads import CharsetSource, PrototypeSet, greedy_decode
+from ..heads import CharsetSource, LabelSpace, PrototypeSet, greedy_decode
 from ..losses import ExpertLogits
 from ..routers import WnARoutingPolicy
 from ..upstream_modules import upstream_modules
@@ -56,7 +56,7 @@ class WnARecognizer(BaseRecognizer):
     float [N, 3, 32, 32]}``. ``loss`` returns ``loss_<expert>`` per expert and
     ``loss_route`` plus diagnostics (keys without "loss"); ``predict`` fills
     ``pred_text`` (``item``, ``score``) and ``pred_route`` (``expert``, ``index``,
-    ``probs``).
+    ``probs``), and on request ``pred_attention`` (``maps``, ``chars``, ``expert``).
 
     The model keeps no state besides its weights and its configured components: test
     prototypes come from :meth:`prototypes_for`, which the prototype bank serves from its
@@ -246,10 +246,27 @@ class WnARecognizer(BaseRecognizer):
         results['num_protos'] = logits.new_tensor(float(len(space.char_index)))
         return results
 
+    def _attach_attention(self, samples: Sequence[TextRecogDataSample], att: torch.Tensor,
+                          step_logits: torch.Tensor, lengths: torch.Tensor,
+                          labels: Sequence[Sequence[int]], space: LabelSpace,
+                          expert: str) -> None:
+        """Set ``pred_attention`` of ``samples`` from their ``[n, max_len, h, w]`` maps:
+        ``maps`` of the first ``lengths[i]`` steps, less the steps whose label 0 the
+        decoder drops (``upstream_compat``), so that map ``k`` is that of ``chars[k]``,
+        the ``k``-th read character (of the decoded ``labels``)."""
+        kept = step_logits.argmax(dim=-1) != 0 if self.upstream_compat else None
+        for i, (sample, n, lab) in enumerate(zip(samples, lengths.tolist(), labels)):
+            n = min(n, step_logits.shape[1])
+            maps = att[i, :n] if kept is None else att[i, :n][kept[i, :n]]
+            sample.pred_attention = LabelData(maps=maps.detach().float().cpu(),
+                                              chars=[space.decode([c]) for c in lab],
+                                              expert=expert)
+
     def predict(self, inputs: dict, data_samples: Sequence[TextRecogDataSample] | None = None,
                 charset: CharsetSource | None = None,
                 routing: WnARoutingPolicy | None = None,
                 fast: WnAFastInference | bool | None = None,
+                return_attention: bool = False,
                 **kwargs) -> list[TextRecogDataSample]:
         """Read a batch.
 
@@ -262,6 +279,10 @@ class WnARecognizer(BaseRecognizer):
             routing: a routing policy to use instead of the model's.
             fast: the test-time path: ``None`` the configured ``fast_inference``,
                 ``False`` exact float32, or a ``WnAFastInference``.
+            return_attention: also fill ``pred_attention``: ``maps`` (float32 CPU
+                ``[L, h, w]``), the chosen expert's attention map of each of the ``L``
+                read characters ``chars`` over its canvas (which stretches the whole
+                image), and ``expert``.
         """
         imgs = inputs['imgs']
         if data_samples is None:
@@ -274,7 +295,7 @@ class WnARecognizer(BaseRecognizer):
         fast = self._fast_path(fast)
         logits, chosen, experts = self.extract_feat(inputs, routing, fast or False)
         probs = logits.softmax(dim=1).tolist()
-        for idx, out in experts.values():
+        for name, (idx, out) in experts.items():
             pred_len = out.len_logits.argmax(dim=1)
             steps = out.step_features(max(1, int(pred_len.max())))
             groups: dict[object, list[int]] = {}
@@ -290,6 +311,10 @@ class WnARecognizer(BaseRecognizer):
                 for pos, lab, score in zip(positions, labels, scores):
                     data_samples[idx[pos]].pred_text = LabelData(
                         item=space.decode(lab), score=score)
+                if return_attention:
+                    self._attach_attention([data_samples[idx[p]] for p in positions],
+                                           out.att[positions], step_logits,
+                                           pred_len[positions], labels, space, name)
         names = list(self.experts)
         for ds, e, p in zip(data_samples, chosen.tolist(), probs):
             ds.pred_route = LabelData(expert=names[e], index=e, probs=p)
