@@ -13,6 +13,7 @@ from conftest import encode_png
 from PIL import Image
 
 import projects.wna.datasets.lmdb_dataset as lmdb_dataset
+import projects.wna.datasets.sample_meta as sample_meta
 from projects.wna.datasets import WnALMDBDataset, write_lmdb
 
 
@@ -30,8 +31,9 @@ def reference_decode(data: bytes) -> np.ndarray:
 def logs(monkeypatch):
     """The messages WnALMDBDataset logs."""
     messages = []
-    monkeypatch.setattr(lmdb_dataset, 'print_log',
-                        lambda msg, logger=None, level=logging.INFO: messages.append(msg))
+    for module in (lmdb_dataset, sample_meta):  # records and images are reported by each
+        monkeypatch.setattr(module, 'print_log',
+                            lambda msg, logger=None, level=logging.INFO: messages.append(msg))
     return messages
 
 

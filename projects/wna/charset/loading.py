@@ -28,8 +28,11 @@ def read_error_reason(err: BaseException) -> str:
 
 def load_charset(path: str | os.PathLike) -> GlyphCharset:
     """Load a charset: a wna ``.npz`` file, an upstream ``vismeta.pt`` file, or a folder
-    holding ``vismeta.pt`` (the upstream ``dictsv2/<name>/`` layout). A relative path is
-    looked up as :func:`~projects.wna.charset.data_paths.resolve_data_path` says.
+    holding ``vismeta.pt`` (the upstream ``dictsv2/<name>/`` layout). A path that does not
+    exist is also tried with ``.npz`` appended, so a config naming ``dictsv2/<name>`` reads
+    upstream's folder or a ``dictsv2/<name>.npz`` built by ``tools/build_charset.py``. A
+    relative path is looked up as :func:`~projects.wna.charset.data_paths.resolve_data_path`
+    says.
 
     Raises:
         FileNotFoundError: no such file (or the folder holds no ``vismeta.pt``).
@@ -38,6 +41,8 @@ def load_charset(path: str | os.PathLike) -> GlyphCharset:
             (BadZipFile: ...)'``).
     """
     path = resolve_data_path(path)
+    if not os.path.exists(path) and os.path.isfile(resolve_data_path(f'{path}.npz')):
+        path = resolve_data_path(f'{path}.npz')
     if os.path.isdir(path):
         candidate = os.path.join(path, 'vismeta.pt')
         if not os.path.isfile(candidate):

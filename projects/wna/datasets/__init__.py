@@ -10,6 +10,7 @@ from .lmdb_io import (
                       read_num_samples,
                       write_lmdb,
 )
+from .mmocr_datasets import WnAOCRDataset, WnARecogLMDBDataset
 from .samplers import (
     DEFAULT_BUCKETS,
     BucketSamplerDataset,
@@ -20,7 +21,8 @@ from .samplers import (
 from .transforms import PackWnAInputs, WnAAugment, WnABGRToRGB, WnARouterThumbnail
 
 __all__ = [
-    'WnALMDBDataset', 'decode_image', 'image_header_size', 'CorruptLMDBError', 'LMDBRecord',
+    'WnALMDBDataset', 'WnAOCRDataset', 'WnARecogLMDBDataset', 'decode_image',
+    'image_header_size', 'CorruptLMDBError', 'LMDBRecord',
     'detect_index_base', 'open_lmdb_readonly', 'read_labels', 'read_num_samples', 'write_lmdb',
     'DEFAULT_BUCKETS',
     'BucketSamplerDataset', 'WnAAspectRatioBucketBatchSampler', 'buckets_of', 'in_ratio_range',

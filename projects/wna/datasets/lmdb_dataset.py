@@ -28,12 +28,10 @@ Every skip is counted, and each dataset logs one summary line.
 """
 from __future__ import annotations
 
-import copy
 import io
 import logging
 import os
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import lmdb
@@ -48,9 +46,8 @@ from projects.wna.charset import grapheme_len, normalize_text, resolve_data_path
 
 from .image_decoding import decode_image
 from .lmdb_io import detect_index_base, open_lmdb_readonly, read_num_samples
+from .sample_meta import WnASampleMixin
 
-#: Dataset metainfo keys copied into every data info (the per-test keys of the suite).
-META_KEYS_TO_INFO = ('test_key', 'dict_path', 'has_unk', 'train_dict_path')
 
 def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
     """``(W, H)`` read from an encoded image's header without decoding pixels, or ``None``."""
@@ -62,7 +59,7 @@ def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
 
 
 @DATASETS.register_module()
-class WnALMDBDataset(BaseDataset):
+class WnALMDBDataset(WnASampleMixin, BaseDataset):
     """A text-recognition LMDB (0- or 1-based ids) as an MMEngine dataset.
 
     Each data info holds ``img`` (BGR uint8 ``[H, W, 3]`` ndarray, set on access),
@@ -184,26 +181,11 @@ class WnALMDBDataset(BaseDataset):
                   logger='current',
                   level=logging.WARNING if self.skip_counts else logging.INFO)
 
-    @classmethod
-    def _load_metainfo(cls, metainfo: Mapping | None = None) -> dict:
-        """Metainfo as given.
-
-        MMEngine's version reads every string value that names an existing file as a list of
-        lines, which would turn ``dict_path`` into the dictionary file's text (or fail on a
-        binary ``.npz`` or a folder).
-        """
-        if metainfo is not None and not isinstance(metainfo, Mapping):
-            raise TypeError(f'metainfo should be a mapping, got {type(metainfo).__name__}')
-        return {**copy.deepcopy(cls.METAINFO), **(metainfo or {})}
-
     def get_data_info(self, idx: int) -> dict:
         """The data info of sample ``idx`` (without the image), with the per-test meta keys."""
         info = super().get_data_info(idx)
         info['img_path'] = None
-        for key in META_KEYS_TO_INFO:
-            if key in self._metainfo:
-                info[key] = self._metainfo[key]
-        return info
+        return self.add_sample_meta(info)
 
     # --- images --------------------------------------------------------------------------------
 
@@ -212,19 +194,8 @@ class WnALMDBDataset(BaseDataset):
         info = self.get_data_info(idx)
         with self._txn() as txn:
             data = txn.get(b'image-%09d' % info['img_key'])
-            img = None if data is None else decode_image(data)
-        if img is None or (not self.test_mode and min(img.shape[:2]) < self.min_side):
-            problem = 'cannot be decoded' if img is None else f'is {img.shape[1]}x{img.shape[0]}'
-            if self.test_mode:  # cannot happen for a record that decoded at init
-                raise RuntimeError(f'LMDB {self.ann_file}: image of record {info["img_key"]} '
-                                   f'{problem} although it was readable when the set was built')
-            self._bad_access += 1
-            print_log(f'WnALMDBDataset {self.ann_file}: image of record {info["img_key"]} '
-                      f'{problem}; drawing another sample ({self._bad_access} so far in this '
-                      'process)', logger='current', level=logging.WARNING)
-            return None
-        info['img'] = img
-        return self.pipeline(info)
+            data = None if data is None else bytes(data)
+        return self.prepare_with_image(info, data, f'record {info["img_key"]} of {self.ann_file}')
 
     # --- bucketing support ---------------------------------------------------------------------
 

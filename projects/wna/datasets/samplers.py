@@ -41,8 +41,8 @@ class BucketSamplerDataset(Protocol):
     :class:`~projects.wna.datasets.WnALMDBDataset`), or of every child of a concatenation
     (a dataset with a ``datasets`` list, such as MMOCR's ``ConcatDataset``)."""
 
-    #: The dataset's folder; the first dataset's holds the cached bucket index unless the
-    #: sampler is given a ``cache_dir``.
+    #: The dataset's folder (or annotation file); the first dataset's folder holds the
+    #: cached bucket index unless the sampler is given a ``cache_dir``.
     ann_file: str
 
     def __len__(self) -> int:
@@ -81,9 +81,12 @@ def _child_datasets(dataset: Any) -> list[BucketSamplerDataset]:
 
 
 def _default_cache_dir(first_ann_file: str) -> str:
-    """``<first LMDB>/wna_buckets`` if that folder is writable, else ``~/.cache/wna/buckets``."""
-    if os.access(first_ann_file, os.W_OK):
-        return os.path.join(first_ann_file, 'wna_buckets')
+    """``<first LMDB>/wna_buckets`` (``<folder of the first annotation file>/wna_buckets``
+    for a JSON annotation) if that folder is writable, else ``~/.cache/wna/buckets``."""
+    folder = first_ann_file if os.path.isdir(first_ann_file) else os.path.dirname(
+        os.path.abspath(first_ann_file))
+    if os.access(folder, os.W_OK):
+        return os.path.join(folder, 'wna_buckets')
     return os.path.join(os.path.expanduser('~'), '.cache', 'wna', 'buckets')
 
 
