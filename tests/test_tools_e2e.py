@@ -114,6 +114,7 @@ def test_demo_over_seeds_reports_median_and_range(demo_env, tmp_path):
         assert (out / f'seed_{seed}' / 'checkpoint.pth').is_file()
         assert json.load(open(out / f'seed_{seed}' / 'metrics.json')) == runs[seed]
         assert (out / f'seed_{seed}' / 'predictions.png').is_file()
+        assert (out / f'seed_{seed}' / 'attention.png').is_file()
         analysis = out / f'seed_{seed}' / 'analysis'
         assert {'analysis.md', 'analysis.json', 'DEMO-GZSL_routing.png',
                 'DEMO-GZSL_length.png'} <= {p.name for p in analysis.iterdir()}

@@ -10,7 +10,9 @@
    on the held-out typeface (DEMO-OTHERFACE);
 4. writes into ``--out``: ``checkpoint.pth``, ``metrics.json``, ``predictions/``,
    ``training_curve.png``, ``predictions.png`` (test images with prediction, ground
-   truth, chosen expert and router probabilities) and ``analysis/`` (the prediction
+   truth, chosen expert and router probabilities), ``attention.png`` (the chosen
+   expert's attention map of each read character over two test crops of each shape,
+   read with the GZSL dictionary) and ``analysis/`` (the prediction
    analysis of ``tools/analyze_predictions.py`` over ``predictions/`` with the training
    dictionary: ``analysis.md``, ``analysis.json`` and figures; docs/analysis.md).
 
@@ -122,6 +124,18 @@ def evaluate(cfg_path: str, work_dir: str, checkpoint: str) -> dict:
     return build_runner(cfg).test()
 
 
+def draw_attention_figure(cfg_path: str, checkpoint: str, data_root: str,
+                          out_file: str) -> None:
+    """Write the attention maps of ``checkpoint`` over two crops of each shape (wide,
+    tall, square) of the demo test set, read with the config's default dictionary."""
+    from PIL import Image
+
+    from projects.wna.apis import draw_attention_examples, load_recognizer, pick_examples
+    model = load_recognizer(cfg_path, checkpoint)
+    examples = pick_examples(osp.join(data_root, 'test_jpn_hv'))
+    Image.fromarray(draw_attention_examples(model, examples)).save(out_file)
+
+
 def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> dict:
     """Train and evaluate one seed into ``out``; its metrics."""
     work_dir = osp.join(out, 'work_dir')
@@ -142,6 +156,7 @@ def run_seed(args: argparse.Namespace, data_root: str, out: str, seed: int) -> d
                     dirs_exist_ok=True)
     draw_predictions(osp.join(out, 'predictions'), osp.join(data_root, 'test_jpn_hv'),
                      osp.join(out, 'predictions.png'), args.figure_samples)
+    draw_attention_figure(args.config, checkpoint, data_root, osp.join(out, 'attention.png'))
 
     from projects.wna.analysis.prediction_analysis import (
         analyse_files,
@@ -194,7 +209,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(format_metrics_table(metrics))
         print(f'[demo] done in {(time.time() - start) / 60:.1f} min; results in {out}: '
               'checkpoint.pth, metrics.json, training_curve.png, predictions.png, '
-              'predictions/, analysis/')
+              'attention.png, predictions/, analysis/')
         return metrics
     runs, minutes = {}, {}
     for seed in range(args.seed, args.seed + args.seeds):
