@@ -137,7 +137,8 @@ def test_name_table_matches_upstream_names(narrow_model, layout):
 
 
 @pytest.mark.parametrize('config,total', [('tiny_nedmix.py', 64_403_334),
-                                          ('xl_nedmix.py', 64_413_254)])
+                                          ('xl_nedmix.py', 64_413_254),
+                                          ('wna-xl_resnet45_700k_mjst.py', 64_413_254)])
 def test_paper_size_layouts_hold_the_upstream_parameter_count(config, total):
     """MODEL.md 10: upstream's trainable parameters = wna's + the unused [2, 1, 512]
     special-token embedding."""
@@ -294,3 +295,44 @@ def test_cli_reports_misfits_and_missing_files(tmp_path, layout, capsys):
     with pytest.raises(FileNotFoundError, match=r'\*_E3\.pth'):
         load_upstream_modules(src, '_E3')
     assert set(load_upstream_modules(src, '_E1_I20000')) == {'fe_fe_core'}
+
+
+#: The English close-set run (upstream XL/..._promelas_mjst_b32): its loadout.py builds the
+#: model with the XL run's factories (neko_wna_v6_base_no_pad_promelas, the same agent and
+#: anchors), so its module files are those of the XL run; test.py loads "_E3_I100000".
+ENGLISH_CONFIG = os.path.join(CONFIGS, 'wna-xl_resnet45_700k_mjst.py')
+ENGLISH_NARROW = os.path.join(os.path.dirname(NARROW_CONFIG), 'wna_xl_mjst_narrow.py')
+ENGLISH_ITER = '_E3_I100000'
+
+
+def test_english_run_has_the_xl_module_set():
+    with torch.device('meta'):
+        english = upstream_layout(build_model(ENGLISH_CONFIG))
+        xl = upstream_layout(build_model(os.path.join(CONFIGS, 'xl_nedmix.py')))
+    assert set(english) == UPSTREAM_MODULES
+    assert english == xl  # every upstream key, wna key and shape
+    assert english['fe_fe_core']['root_0_conv.weight'] == ('backbone.stem.weight',
+                                                           (64, 3, 3, 3))
+
+
+def test_cli_converts_the_english_run_at_its_iteration(tmp_path, capsys):
+    english = build_model(ENGLISH_NARROW)
+    layout = upstream_layout(english)
+    src = save_upstream(tmp_path / 'run', constant_tensors(layout), iter_key=ENGLISH_ITER)
+    # the 400k files of the same folder are another checkpoint and stay unread
+    save_upstream(tmp_path / 'run', without(constant_tensors(layout), 'classifier'))
+    out = tmp_path / 'wna_xl_mjst.pth'
+    assert convert_tool.main([src, '--iter', ENGLISH_ITER, '--config', ENGLISH_NARROW,
+                              '--out', str(out)]) == 0
+    assert f'{len(english.state_dict())} tensors from 23 upstream modules' in \
+        capsys.readouterr().out
+    ckpt = torch.load(out, map_location='cpu', weights_only=True)
+    assert ckpt['meta']['upstream']['iter_key'] == ENGLISH_ITER
+    state = ckpt['state_dict']
+    for index, slot in enumerate(s for slots in layout.values() for s in slots.values()):
+        assert torch.all(state[slot.wna_key] == index + 1), slot.wna_key
+    # strict as for the other runs: a module missing at that iteration is named
+    os.remove(os.path.join(src, f'router_command{ENGLISH_ITER}.pth'))
+    assert convert_tool.main([src, '--iter', ENGLISH_ITER, '--config', ENGLISH_NARROW,
+                              '--out', str(tmp_path / 'x.pth')]) == 1
+    assert 'missing upstream module router_command' in capsys.readouterr().err

@@ -6,7 +6,9 @@ run's save folder (``fe_fe_core_E2.pth``, ``hori_fe_bn_E2.pth``, ...). ``_E2`` i
 checks live in ``projects/wna/convert/upstream.py`` (the module pairing itself in
 ``projects/wna/models/upstream_modules.py``); shapes come from the model
 the config builds, so the config must match the run (WnA-S and its ablations:
-``configs/wna/tiny_nedmix.py``; XL: ``configs/wna/xl_nedmix.py``).
+``configs/wna/tiny_nedmix.py``; XL: ``configs/wna/xl_nedmix.py``; the English close-set
+XL run ``XL/aroute_nd_only-v6S-reg-nedmix-AAF-ohem01E_promelas_mjst_b32``, the XL module
+set at ``--iter _E3_I100000`` = 700k: ``configs/wna/wna-xl_resnet45_700k_mjst.py``).
 
 Example::
 
@@ -39,10 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('src_dir', help='upstream save folder of one run')
     parser.add_argument('--iter', dest='iter_key', default='_E2',
                         help='iteration key of the files to read (default _E2 = 400k '
-                        'iterations; e.g. _E1_I20000 for an intermediate one)')
+                        'iterations, the MOOSTR runs; _E3_I100000 = 700k for the English '
+                        'run; e.g. _E1_I20000 for an intermediate one)')
     parser.add_argument('--config', required=True,
                         help='wna config of the matching model (tiny_nedmix.py, '
-                        'xl_nedmix.py, an ablation config)')
+                        'xl_nedmix.py, wna-xl_resnet45_700k_mjst.py, an ablation config)')
     parser.add_argument('--out', required=True, help='checkpoint file to write (.pth)')
     return parser.parse_args(argv)
 

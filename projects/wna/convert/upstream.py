@@ -4,7 +4,8 @@ Upstream keeps every module of the network in its own file. Its modular saver
 (``neko_modular_NG.save_stub``) writes one ``state_dict`` per module as
 ``<module name><iteration key>.pth``; e.g. ``fe_fe_core_E2.pth`` is the shared ResNet45
 core after two 200k-iteration "epochs" (``_E2`` = the 400k checkpoint every reported
-number uses; ``_E<e>_I<i>`` are the intermediate ones). Optimiser files
+MOOSTR number uses; ``_E<e>_I<i>`` are the others, e.g. ``_E3_I100000`` = 700k, the
+checkpoint of the English close-set XL run). Optimiser files
 (``..._opt.pth``, ``..._opt_sched.pth``) sit next to them and are not read.
 
 Module names come from upstream's model factory (``neko_wna_v6_base``, names in
