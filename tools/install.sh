@@ -4,6 +4,10 @@
 #   bash tools/install.sh            # create/refresh .venv (seconds when already done)
 #
 # Steps (each prints what it does and is skipped when already satisfied):
+#   0. (first, outside the venv) Debian's chromium + chromium-driver for the browser test
+#      (tests/test_webui_browser.py), only when run as root where apt-get exists and CI or
+#      WNA_INSTALL_CHROMIUM=1 is set (WNA_INSTALL_CHROMIUM=0 never); a failure there only
+#      warns: the browser test then skips, naming what is missing.
 #   1. .venv with pip and setuptools < 82 (mmengine/mim/mmcv's setup.py need pkg_resources);
 #   2. torch 2.13.0 + torchvision 0.28.0 from the package registry (their default builds;
 #      local find-links folders are ignored for this step, because a CPU-only torch there
@@ -18,13 +22,17 @@
 #           are compiled even on a GPU machine (WnA uses no mmcv op; mmocr only imports
 #           mmcv.ops). The compiler wrapper rewrites mmcv 2.0.1's hard-coded -std=c++14,
 #           which torch >= 2.1 headers reject.
-#   4. requirements.txt, then `pip check`.
+#   4. requirements.txt, then requirements-webui.txt (the web demo's Gradio and the
+#      browser test's Selenium, constrained by requirements.txt; skipped with WNA_WEBUI=0),
+#      then `pip check`.
 #
 # Environment: PYTHON (interpreter for the venv, default python3),
-#              WNA_WHEEL_CACHE, WNA_SHARED_WHEELS, MAX_JOBS (parallel compile jobs).
+#              WNA_WHEEL_CACHE, WNA_SHARED_WHEELS, MAX_JOBS (parallel compile jobs),
+#              WNA_WEBUI (0: no web demo packages), WNA_INSTALL_CHROMIUM, CI.
 set -euo pipefail
 
 say() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
+warn() { printf '\033[33m[install] WARNING:\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[install] ERROR:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,9 +43,32 @@ TORCHVISION_VERSION=0.28.0
 MMCV_VERSION=2.0.1
 STAMP="$VENV/.wna-installed"
 # Everything that decides the environment's content; a change re-runs the steps.
+WEBUI="${WNA_WEBUI:-1}"
 want_stamp() {
-    cat "$ROOT/requirements.txt" "$ROOT/tools/install.sh" | sha256sum | cut -d' ' -f1
+    { cat "$ROOT/requirements.txt" "$ROOT/tools/install.sh"
+      [ "$WEBUI" = 0 ] || cat "$ROOT/requirements-webui.txt"; } | sha256sum | cut -d' ' -f1
 }
+
+# ----------------------------------------------------- 0. chromium for the browser test
+want_chromium() {
+    case "${WNA_INSTALL_CHROMIUM:-}" in
+        0) return 1 ;;
+        1) ;;
+        *) [ -n "${CI:-}" ] || return 1 ;;
+    esac
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null
+}
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    : # already there (the browser test finds them)
+elif want_chromium; then
+    say "installing Debian's chromium + chromium-driver for the browser test"
+    apt_opts=(-q -o Acquire::Retries=2 -o Acquire::http::Timeout=60)
+    if ! { apt-get "${apt_opts[@]}" update >/dev/null \
+            && DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y \
+                --no-install-recommends chromium chromium-driver >/dev/null; }; then
+        warn "could not install chromium + chromium-driver; the browser test will be skipped"
+    fi
+fi
 
 command -v "$PY_BOOT" >/dev/null || die "no Python interpreter '$PY_BOOT' (set PYTHON=...)"
 
@@ -170,6 +201,13 @@ fi
 say "installing requirements.txt"
 PIP_FIND_LINKS=' ' "${PIP[@]}" install -q -r "$ROOT/requirements.txt" \
     || die "requirements install failed (see pip's message above)"
+if [ "$WEBUI" != 0 ]; then
+    say "installing requirements-webui.txt (the web demo and its browser test)"
+    PIP_FIND_LINKS=' ' "${PIP[@]}" install -q -c "$ROOT/requirements.txt" \
+        -r "$ROOT/requirements-webui.txt" \
+        || die "web demo requirements install failed (see pip's message above; WNA_WEBUI=0" \
+            "skips them)"
+fi
 say "pip check"
 "${PIP[@]}" check || die "pip check reports conflicts (see above)"
 "$PY" -c "import mmocr.models, mmocr.datasets, mmocr.evaluation" \
