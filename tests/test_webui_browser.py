@@ -11,66 +11,42 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 
 import numpy as np
 import pytest
 from conftest import BASE_CHARS, DEMO_CONFIG, load_tool
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
-from projects.wna.charset import UNKNOWN_CHAR, default_font_path, split_graphemes
+from projects.wna.charset import UNKNOWN_CHAR, GlyphRenderer, split_graphemes
 from projects.wna.datasets.lmdb_io import write_lmdb
 
-CHROMIUM = '/usr/bin/chromium'
-CHROMEDRIVER = '/usr/bin/chromedriver'
-#: Flags of a quiet, sandbox-free headless Chromium that opens no connection of its own.
-CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-                  '--no-first-run', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync',
-                  '--disable-dev-shm-usage', '--window-size=1400,1500')
-#: Seconds any single wait of the test may take (page load, a reading, registration).
-WAIT_S = 40
-EXPERTS = ('hori', 'vert', 'rect')
+shot = load_tool('webui_screenshot')
+webui = load_tool('webui')
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)),
-                       reason=f'needs {CHROMIUM} and {CHROMEDRIVER} (Debian: apt-get install '
-                       'chromium chromium-driver; tools/install.sh does it in CI)'),
+    pytest.mark.skipif(not all(os.access(p, os.X_OK) for p in (shot.CHROMIUM,
+                                                               shot.CHROMEDRIVER)),
+                       reason=f'needs {shot.CHROMIUM} and {shot.CHROMEDRIVER} (Debian: '
+                       'apt-get install chromium chromium-driver; tools/install.sh does it '
+                       'in CI)'),
 ]
-gr = pytest.importorskip('gradio', reason='needs the webui extra (gradio)')
-webdriver = pytest.importorskip('selenium.webdriver', reason='needs selenium')
+pytest.importorskip('gradio', reason='needs the webui extra (gradio)')
+pytest.importorskip('selenium', reason='needs selenium (requirements-webui.txt)')
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-webui = load_tool('webui')
-
-
-def crop_png(path, text: str, size: int = 36) -> str:
-    """``text`` in Noto Sans CJK, dark on light, as a PNG crop."""
-    font = ImageFont.truetype(default_font_path(), size)
-    left, top, right, bottom = font.getbbox(text)
-    pad = size // 4
-    image = Image.new('RGB', (right - left + 2 * pad, bottom - top + 2 * pad), (235,) * 3)
-    ImageDraw.Draw(image).text((pad - left, pad - top), text, fill=(20,) * 3, font=font)
-    image.save(path)
-    return str(path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(model_files, tmp_path):
     """The web demo on a free loopback port: the test checkpoint, its base dictionary as
-    the config's default, and an example LMDB of a wide, a tall and a square crop."""
+    the config's default and, to pick from, a Latin one, and an example LMDB of a wide, a
+    tall and a square crop."""
     dicts = tmp_path / 'dicts'
     dicts.mkdir()
     shutil.copy(model_files['dict'], dicts / 'base.npz')
+    latin, _ = GlyphRenderer().build_charset(list('xyz'))
+    latin.save(str(dicts / 'latin.npz'))
     config = tmp_path / 'wna_child.py'
     config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
                       f'model = dict(default_charset={str(dicts / "base.npz")!r})\n')
@@ -81,9 +57,9 @@ def server(model_files, tmp_path):
         Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(png)
         records.append((png.read_bytes(), 'abc'))
     write_lmdb(tmp_path / 'examples', records)
-    app = webui.start(['--config', str(config), '--checkpoint', model_files['checkpoint'],
-                       '--dict-dir', str(dicts), '--examples', str(tmp_path / 'examples'),
-                       '--port', str(free_port())])
+    app = webui.start(webui.parse_args([
+        '--config', str(config), '--checkpoint', model_files['checkpoint'], '--dict-dir',
+        str(dicts), '--examples', str(tmp_path / 'examples'), '--port', str(shot.free_port())]))
     try:
         yield app
     finally:
@@ -92,68 +68,55 @@ def server(model_files, tmp_path):
 
 @pytest.fixture
 def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f'--user-data-dir={tmp_path / "chromium_profile"}')
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER,
-                                      log_output=str(tmp_path / 'chromedriver.log'))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(WAIT_S)
+    driver = shot.open_chromium(str(tmp_path / 'chromium_profile'),
+                                str(tmp_path / 'chromedriver.log'))
     try:
         yield driver
     finally:
         driver.quit()
 
 
-def field(driver, elem_id: str) -> str:
-    """The value of the text box ``elem_id``."""
-    return driver.find_element(By.CSS_SELECTOR, f'#{elem_id} textarea').get_attribute('value')
-
-
 def test_web_demo_reads_and_registers_in_chromium(server, browser, tmp_path):
     assert server.server_name == '127.0.0.1'
     assert server.local_url.startswith('http://127.0.0.1:')
-    wait = WebDriverWait(browser, WAIT_S)
-    browser.get(server.local_url)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, '#crop input[type=file]')))
-    # three example crops (wide, tall, square) from the LMDB
-    assert len(browser.find_elements(By.CSS_SELECTOR, '.gallery-item, button.gallery-item,'
-                                     ' [data-testid=examples] img, .examples img')) >= 3
+    shot.open_page(browser, server.local_url)
+    # the three example crops (wide, tall, square) of the LMDB
+    examples = browser.find_elements(By.CSS_SELECTOR, '.gallery img')
+    assert len(examples) == 3, browser.find_element(By.TAG_NAME, 'body').text
 
     # upload a crop: the reading, expert, router probabilities, scores and attention maps
-    crop = crop_png(tmp_path / 'word.png', 'abc日')
-    browser.find_element(By.CSS_SELECTOR, '#crop input[type=file]').send_keys(crop)
-    wait.until(lambda d: field(d, 'expert') in EXPERTS)
-    text = field(browser, 'reading')
-    chars = split_graphemes(text)
+    shot.upload(browser, shot.render_crop('abc日', str(tmp_path / 'word.png')))
+    chars = split_graphemes(shot.field(browser, 'reading'))
     labels = {c.lower() for c in BASE_CHARS} | set(BASE_CHARS) | {UNKNOWN_CHAR}
-    assert chars and set(chars) <= labels, text
-    router = browser.find_element(By.ID, 'router').text
-    assert all(name in router for name in EXPERTS), router
+    assert chars and set(chars) <= labels, chars
+    router = shot.text_of(browser, 'router')
+    assert all(name in router for name in shot.EXPERTS), router
     cells = browser.find_elements(By.CSS_SELECTOR, '#scores [role=gridcell][data-col="1"]')
     assert [cell.text for cell in cells] == chars
     assert browser.find_element(By.CSS_SELECTOR, '#attention img').get_attribute('src')
-    used = browser.find_element(By.ID, 'used-dictionary').text
-    assert f'{len(BASE_CHARS)} characters' in used, used
+    used = shot.text_of(browser, 'used-dictionary')
+    assert f'config default: {len(BASE_CHARS)} characters' in used, used
 
-    # register two unseen kanji and one character the font cannot draw (Tibetan), read
-    # again
-    box = browser.find_element(By.CSS_SELECTOR, '#chars textarea')
-    box.send_keys('峠畑ཀ')
-    browser.find_element(By.ID, 'register').click()
-    wait.until(lambda d: 'added' in d.find_element(By.ID, 'registration').text)
-    registration = browser.find_element(By.ID, 'registration').text
-    assert 'added 峠畑' in registration and 'cannot draw' in registration, registration
-    wait.until(lambda d: '+2 registered' in d.find_element(By.ID, 'used-dictionary').text)
-    used = browser.find_element(By.ID, 'used-dictionary').text
-    assert f'{len(BASE_CHARS) + 2} characters' in used, used
-    assert field(browser, 'expert') in EXPERTS
+    # register two unseen kanji and a character the font cannot draw (Tibetan): read again
+    shot.register(browser, '峠畑ཀ')
+    registration = shot.text_of(browser, 'registration')
+    assert 'added 峠畑' in registration and 'cannot draw ཀ' in registration, registration
+    used = shot.text_of(browser, 'used-dictionary')
+    assert f'(+2 registered): {len(BASE_CHARS) + 2} characters' in used, used
+    assert shot.field(browser, 'expert') in shot.EXPERTS
 
-    shot = tmp_path / 'webui.png'
-    browser.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
+    # another dictionary from the picker: read again with it, the registration kept
+    shot.choose(browser, 'dictionary', 'latin')
+    WebDriverWait(browser, shot.WAIT_S).until(
+        lambda d: 'latin' in shot.text_of(d, 'used-dictionary'))
+    assert shot.text_of(browser, 'used-dictionary') == \
+        'Dictionary latin (+2 registered): 5 characters.'
+    chars = split_graphemes(shot.field(browser, 'reading'))
+    assert set(chars) <= set('xyz峠畑') | {UNKNOWN_CHAR}, chars
+
+    png = tmp_path / 'webui.png'
+    shot.save_screenshot(browser, str(png))
+    assert png.stat().st_size > 10_000
     if os.environ.get('WNA_SCREENSHOT_DIR'):
         os.makedirs(os.environ['WNA_SCREENSHOT_DIR'], exist_ok=True)
-        shutil.copy(shot, os.path.join(os.environ['WNA_SCREENSHOT_DIR'], 'webui.png'))
+        shutil.copy(png, os.path.join(os.environ['WNA_SCREENSHOT_DIR'], 'webui.png'))

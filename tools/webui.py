@@ -33,8 +33,18 @@ DEFAULT_CHECKPOINT = osp.join('demo_output', 'checkpoint.pth')
 TITLE = 'Watch and Act: open-set text recognition'
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Web demo of a wna model (Gradio)')
+def port_number(text: str) -> int:
+    """A TCP port (argparse type)."""
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f'a port must be in 1..65535, got {port}')
+    return port
+
+
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The web demo's options (also the parent of ``tools/webui_screenshot.py``'s)."""
+    parser = argparse.ArgumentParser(description='Web demo of a wna model (Gradio)',
+                                     add_help=add_help)
     parser.add_argument('--checkpoint', default=DEFAULT_CHECKPOINT,
                         help='trusted checkpoint (default: demo_output/checkpoint.pth, in '
                         'the working folder, else in the checkout)')
@@ -50,11 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda (default cpu)')
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to serve on (default 127.0.0.1: this machine only)')
-    parser.add_argument('--port', type=int, default=7860, help='port (default 7860)')
-    args = parser.parse_args(argv)
-    if not 0 < args.port < 65536:
-        parser.error('--port must be in 1..65535')
-    return args
+    parser.add_argument('--port', type=port_number, default=7860, help='port (default 7860)')
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def find_checkpoint(path: str) -> str:
@@ -153,12 +164,11 @@ def build_app(session, examples: list[str]):
     return app
 
 
-def start(argv: list[str] | None = None, block: bool = False):
-    """Load the model, build the page and serve it; returns the running Gradio app
-    (``app.local_url``; stop it with ``app.close()``), or serves until interrupted with
-    ``block``."""
+def start(args: argparse.Namespace, block: bool = False):
+    """Load the model, build the page and serve it as the parsed ``args`` say; returns
+    the running Gradio app (``app.local_url``; stop it with ``app.close()``), or serves
+    until interrupted with ``block``."""
     os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
-    args = parse_args(argv)
     try:
         import gradio  # noqa: F401
     except ImportError:
@@ -189,7 +199,7 @@ def start(argv: list[str] | None = None, block: bool = False):
 
 
 def main(argv: list[str] | None = None) -> None:
-    start(argv, block=True)
+    start(parse_args(argv), block=True)
 
 
 if __name__ == '__main__':
