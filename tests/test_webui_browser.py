@@ -38,10 +38,13 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture
-def server(model_files, tmp_path):
+def server(model_files, tmp_path, monkeypatch):
     """The web demo on a free loopback port: the test checkpoint, its base dictionary as
     the config's default and, to pick from, a Latin one, and an example LMDB of a wide, a
     tall and a square crop."""
+    # what the web demo would set for the rest of the session
+    monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
+    monkeypatch.setenv('GRADIO_ANALYTICS_ENABLED', 'False')
     dicts = tmp_path / 'dicts'
     dicts.mkdir()
     shutil.copy(model_files['dict'], dicts / 'base.npz')
