@@ -151,7 +151,7 @@ def test_visualizer_draws_any_orientation_with_route(tmp_path, shape):
     ('ab', '', [('a', None, 'deletion'), ('b', None, 'deletion')]),
 ])
 def test_align_reading(gt, pred, expected):
-    from projects.wna.visualization.reading_marks import align_reading
+    from projects.wna.charset import align_reading
     assert [(c.gt, c.pred, c.kind) for c in align_reading(gt, pred)] == expected
 
 

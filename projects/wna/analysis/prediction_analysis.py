@@ -23,9 +23,10 @@ Definitions (they follow :class:`~projects.wna.evaluation.WnAMetric`):
   dropped) pairs with an equal character
   (:func:`~projects.wna.evaluation.metrics.alignment.aligned_hits`); a character is
   *seen* when its lower-case form is a character of the training dictionary (or a space);
-* substitutions, deletions and insertions come from a Levenshtein alignment (RapidFuzz)
-  of the lower-case grapheme sequences with ``'⑨'`` kept, so a rejected character shows
-  as a substitution ``x → ⑨``;
+* substitutions, deletions and insertions come from the reading aligned to its ground
+  truth (:func:`~projects.wna.charset.align_reading`, the alignment the prediction panels
+  mark: RapidFuzz's Levenshtein alignment of the lower-case grapheme sequences with
+  ``'⑨'`` kept), so a rejected character shows as a substitution ``x → ⑨``;
 * orientation is the image's aspect-ratio bucket of
   :data:`~projects.wna.datasets.DEFAULT_BUCKETS`: *wide* when W/H lies in the ``hori``
   bucket (W/H ≥ 2), *tall* in the ``vert`` bucket (W/H ≤ 0.5, i.e. H/W ≥ 2), *square*
@@ -43,9 +44,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
 
-from projects.wna.charset import UNKNOWN_CHAR, load_charset, normalize_text, split_graphemes
+from projects.wna.charset import (
+    UNKNOWN_CHAR,
+    align_reading,
+    load_charset,
+    normalize_text,
+    split_graphemes,
+)
+from projects.wna.charset.text_alignment import DELETION, INSERTION, MATCH
 from projects.wna.datasets import DEFAULT_BUCKETS, buckets_of
 from projects.wna.evaluation.metrics.alignment import character_hits as metric_character_hits
 from projects.wna.evaluation.metrics.alignment import reads_line
@@ -170,10 +177,6 @@ def script_of(char: str) -> str:
     return 'other'
 
 
-def _lower_graphemes(text: str) -> list[str]:
-    return [g.lower() for g in split_graphemes(normalize_text(text))]
-
-
 def line_correct(gt: str, text: str | None) -> bool:
     """The metric's line accuracy (:func:`~projects.wna.evaluation.metrics.alignment.
     reads_line`) of a reading (``None``: nothing read), in NFC."""
@@ -265,8 +268,8 @@ def character_accuracy(records: Sequence[Mapping], seen: frozenset[str] | None =
 
 
 def edit_operations(records: Sequence[Mapping], top: int = TOP_CONFUSIONS) -> dict:
-    """Substitutions, deletions and insertions of a Levenshtein alignment (RapidFuzz) of
-    each ground truth with its reading (lower-case graphemes, ``'⑨'`` kept).
+    """Substitutions, deletions and insertions of each reading aligned to its ground truth
+    (:func:`~projects.wna.charset.align_reading`; counted in lower case, ``'⑨'`` kept).
 
     Returns:
         ``chars`` (ground-truth characters), ``matches``, ``substitutions`` (of which
@@ -280,15 +283,16 @@ def edit_operations(records: Sequence[Mapping], top: int = TOP_CONFUSIONS) -> di
     ins: Counter[str] = Counter()
     chars = 0
     for record, gt in _with_gt(records):
-        truth, read = _lower_graphemes(gt), _lower_graphemes(record.get('text') or '')
-        chars += len(truth)
-        for op, i, j in Levenshtein.editops(truth, read).as_list():
-            if op == 'replace':
-                subs[truth[i], read[j]] += 1
-            elif op == 'delete':
-                dels[truth[i]] += 1
-            else:
-                ins[read[j]] += 1
+        for column in align_reading(gt, record.get('text') or ''):
+            truth = None if column.gt is None else column.gt.lower()
+            read = None if column.pred is None else column.pred.lower()
+            chars += truth is not None
+            if column.kind == DELETION:
+                dels[truth] += 1
+            elif column.kind == INSERTION:
+                ins[read] += 1
+            elif column.kind != MATCH:
+                subs[truth, read] += 1
     n_subs, n_dels = sum(subs.values()), sum(dels.values())
     return dict(
         chars=chars, matches=chars - n_subs - n_dels, substitutions=n_subs,
@@ -311,8 +315,8 @@ def _histogram(values: list[float]) -> dict:
 def rejection_scores(records: Sequence[Mapping]) -> dict:
     """Histograms of the per-character scores of the readings: characters read ``'⑨'``
     (rejected) against known characters; with a ground truth, known characters are also
-    split into read right / wrong (paired with an equal ground-truth character by the
-    Levenshtein alignment of :func:`edit_operations`).
+    split into read right / wrong (paired with an equal ground-truth character by
+    :func:`~projects.wna.charset.align_reading`).
 
     Returns:
         ``open_set`` (some ground truth or reading holds ``'⑨'``), ``bins``
@@ -330,19 +334,15 @@ def rejection_scores(records: Sequence[Mapping]) -> dict:
         if scores is None or len(scores) != len(chars):
             mismatched += 1
             continue
-        right = set()
-        if gt is not None:
-            read = [normalize_text(c).lower() for c in chars]
-            right = {j for op, _, _, j0, j1 in
-                     Levenshtein.opcodes(_lower_graphemes(gt), read).as_list()
-                     if op == 'equal' for j in range(j0, j1)}
+        read_right = [] if gt is None else [
+            column.kind == MATCH for column in align_reading(gt, text) if column.pred is not None]
         for j, (char, score) in enumerate(zip(chars, scores)):
             if char == UNKNOWN_CHAR:
                 series['rejected'].append(float(score))
                 continue
             series['known'].append(float(score))
             if gt is not None:
-                series['known_right' if j in right else 'known_wrong'].append(float(score))
+                series['known_right' if read_right[j] else 'known_wrong'].append(float(score))
     return dict(open_set=open_set, bins=list(SCORE_BINS), mismatched=mismatched,
                 **{k: _histogram(v) for k, v in series.items()})
 

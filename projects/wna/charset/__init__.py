@@ -18,6 +18,7 @@ from .modes import (
     save_mode_charsets,
 )
 from .render import GlyphRenderer, default_font_path
+from .text_alignment import AlignedChar, align_reading
 from .vismeta import load_vismeta
 
 __all__ = [
@@ -26,5 +27,5 @@ __all__ = [
     'mask_unknown', 'normalize_text', 'split_graphemes', 'available_char_lists', 'load_char_list',
     'requested_chars', 'MODES', 'DictMode', 'build_mode_charsets', 'distinct_chars',
     'group_chars', 'mode_chars', 'save_mode_charsets', 'GlyphRenderer', 'default_font_path',
-    'load_vismeta', 'missing_data_hint', 'resolve_data_path'
+    'load_vismeta', 'missing_data_hint', 'resolve_data_path', 'AlignedChar', 'align_reading'
 ]

@@ -2,7 +2,7 @@
 router's decision. Used by the visualizer, ``tools/infer.py --show-dir`` and the demo figure.
 
 With both a ground truth and a prediction, the two are drawn as aligned rows
-(:func:`~projects.wna.visualization.reading_marks.align_reading`), each read character
+(:func:`~projects.wna.charset.text_alignment.align_reading`), each read character
 coloured by whether it matches its ground-truth character: blue right, red wrong
 (substituted or inserted), orange ``'⑨'`` (rejected); a ground-truth character that was
 not read leaves a light-red slot in the prediction row, an inserted one a grey slot in
@@ -17,8 +17,14 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from projects.wna.charset import normalize_text, split_graphemes
-
-from .reading_marks import DELETION, INSERTION, MATCH, REJECTION, SUBSTITUTION, align_reading
+from projects.wna.charset.text_alignment import (
+    DELETION,
+    INSERTION,
+    MATCH,
+    REJECTION,
+    SUBSTITUTION,
+    align_reading,
+)
 
 EXPERT_NAMES = ('hori', 'vert', 'rect')
 _BG = (255, 255, 255)

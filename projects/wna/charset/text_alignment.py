@@ -1,11 +1,10 @@
-"""A reading aligned to its ground truth character by character, for drawing which
-characters are wrong.
+"""A reading aligned to its ground truth character by character: which characters are
+wrong (the marks of the prediction panels, the confusions of the prediction analysis).
 
 Characters are grapheme clusters in NFC, compared case-insensitively (as the metric's
 line accuracy does) with ``'⑨'`` kept. The alignment is RapidFuzz's Levenshtein
-alignment of the lower-case cluster sequences, the one whose operations the prediction
-analysis counts in its substitution table, so a panel marks the substitutions that table
-lists.
+alignment of the lower-case cluster sequences; the prediction analysis counts its
+operations, so a panel marks the substitutions that the analysis lists.
 """
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
 
-from projects.wna.charset import UNKNOWN_CHAR, normalize_text, split_graphemes
+from .graphemes import UNKNOWN_CHAR, normalize_text, split_graphemes
 
 #: Kinds of an aligned column.
 MATCH = 'match'  # the read character equals the ground-truth one
