@@ -24,7 +24,7 @@ from projects.wna.charset import GlyphCharset, GlyphRenderer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = os.path.join(ROOT, 'configs', 'wna')
-DEMO_CONFIG = os.path.join(CONFIGS, 'demo', 'wna-s_resnet45-narrow_1.5k_wna-demo.py')
+DEMO_CONFIG = os.path.join(CONFIGS, 'demo', 'wna-s_resnet45-narrow_1.8k_wna-demo.py')
 #: WnA-S at paper depth with widths / 8 (every upstream tensor, small and fast).
 NARROW_CONFIG = os.path.join(ROOT, 'tests', 'configs', 'wna_s_narrow.py')
 

@@ -23,7 +23,7 @@ from projects.wna.evaluation.report import format_metrics_table, save_metrics_js
 
 def test_load_config_work_dir_and_cpu_backend(tmp_path):
     cfg = load_config(DEMO_CONFIG, {'train_cfg.max_iters': 7}, launcher='pytorch')
-    assert cfg.work_dir == osp.join('./work_dirs', 'wna-s_resnet45-narrow_1.5k_wna-demo')
+    assert cfg.work_dir == osp.join('./work_dirs', 'wna-s_resnet45-narrow_1.8k_wna-demo')
     assert cfg.train_cfg.max_iters == 7
     assert cfg.env_cfg.dist_cfg.backend == ('nccl' if torch.cuda.is_available() else 'gloo')
     assert load_config(DEMO_CONFIG, work_dir=str(tmp_path)).work_dir == str(tmp_path)

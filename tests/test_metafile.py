@@ -26,7 +26,7 @@ ALIASES = {
     'configs/wna/tiny_nedmix.py': 'configs/wna/wna-s_resnet45_400k_moostr.py',
     'configs/wna/xl_nedmix.py': 'configs/wna/wna-xl_resnet45_400k_moostr.py',
     'configs/wna/demo/tiny_nedmix_demo.py':
-        'configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py',
+        'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py',
 }
 ABLATION = ('base', 'base_s', 'r1', 'r1_s', 'r2', 'r2_s', 'r3', 'r3_s', 'wna', 'wna_s', 'wna_sa')
 #: The metric keys of each kind of test (an ``<key>_std`` is a spread over runs).
@@ -78,7 +78,7 @@ def test_collections_and_models_are_complete():
     assert listed == {'configs/wna/wna-s_resnet45_400k_moostr.py',
                       'configs/wna/wna-xl_resnet45_400k_moostr.py',
                       'configs/wna/wna-xl_resnet45_700k_mjst.py',
-                      'configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py',
+                      'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py',
                       *(f'configs/wna/ablation/{name}.py' for name in ABLATION)}
 
 

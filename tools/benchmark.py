@@ -105,7 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         'evaluated in float32 and on the fast path (accuracy deltas)')
     parser.add_argument('--demo-config',
                         default=osp.join(ROOT, 'configs', 'wna', 'demo',
-                                         'wna-s_resnet45-narrow_1.5k_wna-demo.py'),
+                                         'wna-s_resnet45-narrow_1.8k_wna-demo.py'),
                         help='config of --demo-checkpoint (default: the demo config)')
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs', 'benchmark'),
                         help='where the accuracy runs write logs and predictions')

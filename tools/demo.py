@@ -5,7 +5,7 @@
 1. generates the demo data (``projects.wna.datasets.synthesis``, as
    ``tools/make_demo_data.py`` does) unless it is already there;
 2. trains the CPU demo twin of WnA-S
-   (``configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py``);
+   (``configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py``);
 3. evaluates the final checkpoint in the four open-set modes (GZSL, OSR, GOSR, OSTR) and
    on the held-out typeface (DEMO-OTHERFACE);
 4. writes into ``--out``: ``checkpoint.pth``, ``metrics.json``, ``predictions/``,
@@ -35,7 +35,7 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository root
 
-DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py')
+DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py')
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -28,7 +28,7 @@ import tempfile
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository root
 
-DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/wna-s_resnet45-narrow_1.5k_wna-demo.py')
+DEFAULT_CONFIG = osp.join(ROOT, 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py')
 DEFAULT_CHECKPOINT = osp.join('demo_output', 'checkpoint.pth')
 TITLE = 'Watch and Act: open-set text recognition'
 
