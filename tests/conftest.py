@@ -134,3 +134,20 @@ def model_files(tmp_path_factory):
     dictionary = str(root / 'base.npz')
     charset.save(dictionary)
     return dict(checkpoint=checkpoint, dict=dictionary)
+
+
+def write_web_demo_setup(root, model_files: dict) -> tuple[str, object]:
+    """Under ``root``: a dictionary folder ``dicts/`` holding the test checkpoint's base
+    dictionary (``base.npz``) and a Latin one (``latin.npz``), and a child of the demo
+    config whose default dictionary is ``base.npz``. Returns the config path and the
+    folder."""
+    import shutil
+    dicts = root / 'dicts'
+    dicts.mkdir()
+    shutil.copy(model_files['dict'], dicts / 'base.npz')
+    latin, _ = GlyphRenderer().build_charset(list('xyz'))
+    latin.save(str(dicts / 'latin.npz'))
+    config = root / 'wna_child.py'
+    config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
+                      f'model = dict(default_charset={str(dicts / "base.npz")!r})\n')
+    return str(config), dicts

@@ -4,13 +4,12 @@ figure, image conversion and the example crops; and the web demo's arguments."""
 from __future__ import annotations
 
 import os.path as osp
-import shutil
 
 import cv2
 import matplotlib
 import numpy as np
 import pytest
-from conftest import BASE_CHARS, DEMO_CONFIG, encode_png, load_tool
+from conftest import BASE_CHARS, DEMO_CONFIG, encode_png, load_tool, write_web_demo_setup
 
 from projects.wna.apis.reading_session import (
     CONFIG_DICTIONARY,
@@ -21,7 +20,7 @@ from projects.wna.apis.reading_session import (
     export_examples,
     installed_fonts,
 )
-from projects.wna.charset import UNKNOWN_CHAR, GlyphRenderer, default_font_path
+from projects.wna.charset import UNKNOWN_CHAR, default_font_path
 from projects.wna.datasets.lmdb_io import write_lmdb
 
 DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
@@ -31,16 +30,8 @@ DEJAVU = osp.join(matplotlib.get_data_path(), 'fonts', 'ttf', 'DejaVuSans.ttf')
 def session(model_files, tmp_path_factory):
     """A session over the random test checkpoint: its base dictionary as the config's
     default and in a folder beside a second, Latin one."""
-    root = tmp_path_factory.mktemp('session')
-    dicts = root / 'dicts'
-    dicts.mkdir()
-    shutil.copy(model_files['dict'], dicts / 'base.npz')
-    latin, _ = GlyphRenderer().build_charset(list('xyz'))
-    latin.save(str(dicts / 'latin.npz'))
-    config = root / 'wna_child.py'
-    config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
-                      f'model = dict(default_charset={model_files["dict"]!r})\n')
-    return ReadingSession(str(config), model_files['checkpoint'], dict_dir=dicts)
+    config, dicts = write_web_demo_setup(tmp_path_factory.mktemp('session'), model_files)
+    return ReadingSession(config, model_files['checkpoint'], dict_dir=dicts)
 
 
 def test_dictionaries_and_fonts_to_choose_from(session):

@@ -14,10 +14,10 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import BASE_CHARS, DEMO_CONFIG, load_tool
+from conftest import BASE_CHARS, load_tool, write_web_demo_setup
 from PIL import Image
 
-from projects.wna.charset import UNKNOWN_CHAR, GlyphRenderer, split_graphemes
+from projects.wna.charset import UNKNOWN_CHAR, split_graphemes
 from projects.wna.datasets.lmdb_io import write_lmdb
 
 shot = load_tool('webui_screenshot')
@@ -45,14 +45,7 @@ def server(model_files, tmp_path, monkeypatch):
     # what the web demo would set for the rest of the session
     monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
     monkeypatch.setenv('GRADIO_ANALYTICS_ENABLED', 'False')
-    dicts = tmp_path / 'dicts'
-    dicts.mkdir()
-    shutil.copy(model_files['dict'], dicts / 'base.npz')
-    latin, _ = GlyphRenderer().build_charset(list('xyz'))
-    latin.save(str(dicts / 'latin.npz'))
-    config = tmp_path / 'wna_child.py'
-    config.write_text(f'_base_ = [{DEMO_CONFIG!r}]\n'
-                      f'model = dict(default_charset={str(dicts / "base.npz")!r})\n')
+    config, dicts = write_web_demo_setup(tmp_path, model_files)
     rng = np.random.default_rng(0)
     records = []
     for h, w in ((20, 90), (90, 20), (30, 32)):
@@ -61,7 +54,7 @@ def server(model_files, tmp_path, monkeypatch):
         records.append((png.read_bytes(), 'abc'))
     write_lmdb(tmp_path / 'examples', records)
     app = webui.start(webui.parse_args([
-        '--config', str(config), '--checkpoint', model_files['checkpoint'], '--dict-dir',
+        '--config', config, '--checkpoint', model_files['checkpoint'], '--dict-dir',
         str(dicts), '--examples', str(tmp_path / 'examples'), '--port', str(shot.free_port())]))
     try:
         yield app
