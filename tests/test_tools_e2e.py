@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from conftest import DEMO_CONFIG as CONFIG
 from conftest import ROOT
 
@@ -94,6 +95,17 @@ def test_resumed_training_continues_like_an_uninterrupted_run(demo_env, tmp_path
     assert sorted(expected) == [1, 2, 3, 4] and sorted(resumed) == [1, 2, 3, 4]
     for it in (3, 4):
         assert resumed[it] == pytest.approx(expected[it], rel=1e-6), it
+    # The demo config averages the weights (EMAHook): a checkpoint's state_dict holds the
+    # average, ema_state_dict the raw weights, and both survive the resume.
+    ckpts = [torch.load(d / 'iter_4.pth', map_location='cpu', weights_only=False)
+             for d in (whole, split)]
+    for key in ('state_dict', 'ema_state_dict'):
+        a, b = (c[key] for c in ckpts)
+        assert a.keys() == b.keys()
+        for name in a:
+            torch.testing.assert_close(b[name], a[name], rtol=1e-5, atol=1e-6, msg=name)
+    average, raw = ckpts[0]['state_dict'], ckpts[0]['ema_state_dict']
+    assert any(not torch.equal(average[k], raw[f'module.{k}']) for k in average)
     # a different seed gives different losses, so the comparison can fail
     other = tmp_path / 'other'
     run(train + [str(other)] + common + ['train_cfg.max_iters=1', 'randomness.seed=4'],
