@@ -77,6 +77,15 @@ def test_amp_switch_keeps_per_group_clipping():
     assert OPTIM_WRAPPERS.get(cfg.optim_wrapper.type) is WnAGroupClipAutocastOptimWrapper
 
 
+def test_demo_config_adds_the_weight_average_to_the_default_hooks():
+    """A list in a child config replaces its base's: the demo states the base's hooks
+    (test-prototype warm-up, FPS, non-finite loss stop) and adds the EMAHook."""
+    base = Config.fromfile(osp.join(osp.dirname(DEMO_CONFIG), '..', '_base_',
+                                    'default_runtime.py')).custom_hooks
+    hooks = Config.fromfile(DEMO_CONFIG).custom_hooks
+    assert [h['type'] for h in hooks] == [h['type'] for h in base] + ['EMAHook']
+
+
 def test_metrics_table_and_json(tmp_path):
     metrics = {'DEMO-GZSL/acr': 0.4515, 'DEMO-GZSL/fps': 97.25, 'DEMO-GZSL/batch_size': 32,
                'DEMO-OSR/kacr': 0.76, 'DEMO-OSR/f': 0.8098}

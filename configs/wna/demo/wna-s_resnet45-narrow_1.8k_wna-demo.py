@@ -48,7 +48,7 @@ optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3),
 # and testing use their moving average over the last ~250 steps (MMEngine's EMAHook;
 # momentum 0.004: the first 300 steps weigh 0.3 in the first validation, 0.0025 at the
 # end). With lr 1e-3 and no average the twin read fewer open-set lines (docs/demo.md).
-custom_hooks = [dict(type='EMAHook', momentum=0.004)]
+custom_hooks = _base_.custom_hooks + [dict(type='EMAHook', momentum=0.004)]
 param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[1560], gamma=0.1)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1800, val_interval=600)
 default_hooks = dict(

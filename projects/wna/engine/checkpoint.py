@@ -160,15 +160,22 @@ def state_mismatch(model: torch.nn.Module, state: dict) -> StateMismatch:
                          unexpected=[k for k in state if k not in own], shapes=shapes)
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint: dict, filename: str,
-                          config: str | None = None) -> StateMismatch:
-    """Raise :class:`CheckpointMismatchError` unless ``checkpoint`` holds exactly the
-    weights of ``model`` (same keys, same shapes); returns the (empty) mismatch."""
+def require_model_weights(checkpoint: dict, filename: str) -> dict:
+    """``checkpoint``'s weights (see :func:`checkpoint_state_dict`); raise
+    :class:`CheckpointMismatchError` naming its top-level keys when it holds none."""
     state = checkpoint_state_dict(checkpoint)
     if not any(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointMismatchError(
             f'checkpoint {filename} holds no model weights (top-level keys: '
             f'{", ".join(map(str, list(checkpoint)[:SHOWN_KEYS])) or "none"})')
+    return state
+
+
+def check_checkpoint_fits(model: torch.nn.Module, checkpoint: dict, filename: str,
+                          config: str | None = None) -> StateMismatch:
+    """Raise :class:`CheckpointMismatchError` unless ``checkpoint`` holds exactly the
+    weights of ``model`` (same keys, same shapes); returns the (empty) mismatch."""
+    state = require_model_weights(checkpoint, filename)
     mismatch = state_mismatch(model, state)
     if mismatch:
         target = f'config {config}' if config else 'the model'

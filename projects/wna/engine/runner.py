@@ -18,7 +18,12 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmocr.registry import RUNNERS
 
-from projects.wna.engine.checkpoint import MODULE_PREFIX, MapLocation, read_checkpoint
+from projects.wna.engine.checkpoint import (
+    MODULE_PREFIX,
+    MapLocation,
+    read_checkpoint,
+    require_model_weights,
+)
 
 
 @RUNNERS.register_module()
@@ -32,9 +37,15 @@ class WnARunner(Runner):
                         revise_keys: Sequence[tuple[str, str]] = MODULE_PREFIX) -> dict:
         """Load ``filename`` into the model as ``Runner.load_checkpoint`` does (the
         ``after_load_checkpoint`` hooks see the checkpoint first), reading it with
-        :func:`~projects.wna.engine.checkpoint.read_checkpoint`. ``resume`` loads through
-        this method too. Returns the checkpoint."""
+        :func:`~projects.wna.engine.checkpoint.read_checkpoint`; a file without weights
+        raises :class:`~projects.wna.engine.checkpoint.CheckpointMismatchError`.
+        ``resume`` loads through this method too. Returns the checkpoint."""
         checkpoint = read_checkpoint(filename, map_location=map_location)
+        # Hooks such as MMEngine's EMAHook index checkpoint['state_dict']: a file without
+        # weights stops here with one line, and bare weights are given that key.
+        require_model_weights(checkpoint, filename)
+        if 'state_dict' not in checkpoint:
+            checkpoint = {'state_dict': checkpoint}
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
