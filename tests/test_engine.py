@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from conftest import DEMO_CONFIG, build_model, make_charset
+from conftest import CONFIGS, DEMO_CONFIG, build_model, make_charset
 from mmengine.config import Config
 
 import projects.wna  # noqa: F401  (registers everything)
@@ -80,8 +80,7 @@ def test_amp_switch_keeps_per_group_clipping():
 def test_demo_config_adds_the_weight_average_to_the_default_hooks():
     """A list in a child config replaces its base's: the demo states the base's hooks
     (test-prototype warm-up, FPS, non-finite loss stop) and adds the EMAHook."""
-    base = Config.fromfile(osp.join(osp.dirname(DEMO_CONFIG), '..', '_base_',
-                                    'default_runtime.py')).custom_hooks
+    base = Config.fromfile(osp.join(CONFIGS, '_base_', 'default_runtime.py')).custom_hooks
     hooks = Config.fromfile(DEMO_CONFIG).custom_hooks
     assert [h['type'] for h in hooks] == [h['type'] for h in base] + ['EMAHook']
 

@@ -3,14 +3,14 @@
 # positional channels, CAM 16), 64 prototypes per step instead of 256 (none withheld for
 # the first 600), Adam (lr 2e-3, x0.1 from iteration 1560; per-module clipping kept; the
 # rejection threshold tau at 30x the rate, see below) for 1800 iterations of 24 images,
-# validated, tested and checkpointed with an exponential moving average of the weights,
-# every 600 iterations, on the demo data of
-# tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider optimises much faster
-# than the paper's depth at a width / 8 of the same cost, and the smaller prototype budget
-# halves the glyph-encoding cost of a step. About 0.6 s an iteration on 2 CPU cores in
-# float32, 0.40-0.43 s in bfloat16 (tools/demo.py --amp auto; 2026-12-02): 1800
-# iterations fill the demo's 15 minutes a seed in bfloat16 (1500 fit in float32; the
-# three-seed medians are in docs/demo.md); numbers are not comparable to the paper's.
+# validated and checkpointed every 600 iterations with a moving average of the weights,
+# on the demo data of tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider
+# optimises much faster than the paper's depth at a width / 8 of the same cost, and the
+# smaller prototype budget halves the glyph-encoding cost of a step. About 0.6 s an
+# iteration on 2 CPU cores in float32, 0.43-0.48 s in bfloat16 (tools/demo.py --amp auto;
+# 2026-12-03): 1800 iterations take 13.7-15.2 minutes a seed with evaluation in bfloat16
+# (1500 fit 15 minutes in float32; the three-seed medians are in docs/demo.md); numbers
+# are not comparable to the paper's.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/wna_tiny.py',
