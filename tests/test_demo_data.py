@@ -53,6 +53,25 @@ def test_train_set(demo):
     assert all(counts[b] >= 30 for b in ('hori', 'rect', 'vert')), counts
     assert any(c.isupper() for _, label in records for c in label)
     assert any(c.isdigit() for _, label in records for c in label)
+    # the second training set: as many crops, other lines, none plain
+    augmented = read_records(demo / 'train_NG_augmented')
+    assert len(augmented) == 200 and {lab for _, lab in augmented} != {lab for _, lab in records}
+    assert all(c in train for _, label in augmented for c in split_graphemes(label))
+    meta = json.loads((demo / 'meta.json').read_text(encoding='utf-8'))
+    assert meta['train_augmented']['records'] == 200
+    assert 'clean' not in meta['train_augmented'] and meta['train']['clean'] > 100
+
+
+def test_augmented_crops_are_not_plain(demo):
+    """Plain crops are grey (B = G = R) with a white or black background; augmented ones
+    are coloured, or at least not black on white / white on black."""
+    def plain(png):
+        image = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR).astype(int)
+        grey = (image == image[..., :1]).all()
+        return grey and np.isin(image[0, 0, 0], (0, 255))
+
+    assert sum(map(plain, (png for png, _ in read_records(demo / 'train_NG_augmented')))) < 10
+    assert sum(map(plain, (png for png, _ in read_records(demo / 'train_NG')))) > 150
 
 
 def test_test_set_and_dicts(demo):

@@ -122,6 +122,47 @@ def test_works_on_concat_dataset(tmp_path):
             assert lo <= w / h <= hi
 
 
+def test_dataset_weights_follow_their_schedule(tmp_path):
+    concat = ConcatDataset([make_set(tmp_path / 'a', 0), make_set(tmp_path / 'b', 1)])
+    first_len = len(concat.datasets[0])
+    buckets = [dict(name=n, ratio=r, count=40) for n, r in zip(('hori', 'rect', 'vert'), RATIOS)]
+    sampler = build(concat, tmp_path, buckets, dataset_weights=[(10, [1, 0]), (30, [1, 3])])
+    assert sampler.weights_at(0).tolist() == [1, 0] and sampler.weights_at(20).tolist() == [1, 1.5]
+    assert sampler.weights_at(99).tolist() == [1, 3]
+    batches = first_batches(sampler, 200)
+    # steps 0-10 draw only from the first set, from step 30 on a quarter of each bucket
+    assert all(idx < first_len for batch in batches[:11] for idx in batch)
+    late = [idx >= first_len for batch in batches[30:] for idx in batch]
+    assert 0.72 < sum(late) / len(late) < 0.78
+    # ...and still only members of the bucket, from both sets
+    for batch in batches[30:40]:
+        for pos, idx in enumerate(batch):
+            assert idx in set(sampler.indices[buckets[pos // 40]['name']].tolist())
+    assert first_batches(sampler, 200) == batches  # the same stream on every __iter__
+    # a constant list of weights
+    constant = first_batches(build(concat, tmp_path, buckets, dataset_weights=[0, 2]), 5)
+    assert all(idx >= first_len for batch in constant for idx in batch)
+
+
+def test_dataset_weights_checked(tmp_path):
+    concat = ConcatDataset([make_set(tmp_path / 'a', 0),
+                            make_set(tmp_path / 'b', 1, records=RECORDS[:2])])  # hori only
+    with pytest.raises(ValueError, match='one weight per child dataset'):
+        build(concat, tmp_path, dataset_weights=[1, 2, 3])
+    with pytest.raises(ValueError, match='increasing steps'):
+        build(concat, tmp_path, dataset_weights=[(5, [1, 0]), (5, [0, 1])])
+    with pytest.raises(ValueError, match='>= 0'):
+        build(concat, tmp_path, dataset_weights=[-1, 1])
+    with pytest.raises(ValueError, match='list of weights or of'):
+        build(concat, tmp_path, dataset_weights=[(0, 'ab')])
+    # the second set has no rect / vert member: weighting only it starves those buckets
+    with pytest.raises(ValueError, match=r"bucket 'rect' .* step\(s\) \[100\]"):
+        build(concat, tmp_path, dataset_weights=[(0, [1, 0]), (100, [0, 1])])
+    # where the weighted set has none, a bucket draws from the others
+    batch = first_batches(build(concat, tmp_path, dataset_weights=[1, 1]), 1)[0]
+    assert all(idx < len(concat.datasets[0]) for idx in batch[24:])
+
+
 def test_empty_bucket_and_batch_size_mismatch(tmp_path):
     ds = make_set(tmp_path / 'a', records=[((80, 20, 'hori'), {'hori'})])
     with pytest.raises(ValueError, match=r"\['rect', 'vert'\]"):
@@ -132,10 +173,11 @@ def test_empty_bucket_and_batch_size_mismatch(tmp_path):
 
 
 def _write_demo_train(root):
-    """A tiny train_NG with every bucket populated."""
+    """Tiny train_NG and train_NG_augmented with every bucket populated."""
     sizes = [(120, 30), (200, 40), (64, 32), (40, 40), (30, 50), (32, 64), (24, 120), (20, 90)]
-    write_lmdb(root / 'train_NG', [(encode_png(w, h, seed=i), f'词{i}')
-                                   for i, (w, h) in enumerate(sizes * 3)])
+    for name in ('train_NG', 'train_NG_augmented'):
+        write_lmdb(root / name, [(encode_png(w, h, seed=i), f'词{i}')
+                                 for i, (w, h) in enumerate(sizes * 3)])
 
 
 def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
@@ -158,3 +200,15 @@ def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
             h, w = sample.ori_shape  # before augmentation
             lo, hi = RATIOS[pos // 8]
             assert lo <= w / h <= hi
+
+
+def test_demo_config_phases_in_the_augmented_set(tmp_path, monkeypatch):
+    _write_demo_train(tmp_path)
+    monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
+    cfg = Config.fromfile(str(REPO / 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py'))
+    init_default_scope('mmocr')
+    sampler = Runner.build_dataloader(cfg.train_dataloader, seed=0).batch_sampler
+    # train_NG (indices 0-23) alone for the first 300 steps
+    assert all(idx < 24 for batch in first_batches(sampler, 20) for idx in batch)
+    weights = [sampler.weights_at(step) for step in (0, 300, 750, 1200, 1800)]
+    assert [round(float(w[1] / w.sum()), 3) for w in weights] == [0, 0, 0.273, 0.3, 0.3]

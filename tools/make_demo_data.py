@@ -41,14 +41,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         'configs look when WNA_DEMO_DATA is not set)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     parser.add_argument('--size', type=float, default=1.0,
-                        help=f'size multiplier: {TRAIN_PER_SIZE} training and {TEST_PER_SIZE} '
-                        'test crops per unit (default 1)')
+                        help=f'size multiplier: {TRAIN_PER_SIZE} crops in each of the two training '
+                        f'sets and {TEST_PER_SIZE} test crops per unit (default 1)')
     parser.add_argument('--train-chinese', type=int, default=TRAIN_CHINESE,
                         help='number of Chinese training characters (the most frequent of '
                         f'the word list; default {TRAIN_CHINESE})')
     parser.add_argument('--clean-share', type=float, default=CLEAN_SHARE,
-                        help='share of plain training crops (glyph face, black/white, no '
-                        f'effects; default {CLEAN_SHARE})')
+                        help='share of plain crops in train_NG (glyph face, black/white, no '
+                        f'effects; default {CLEAN_SHARE}); train_NG_augmented has none')
     parser.add_argument('--test-clean-share', type=float, default=TEST_CLEAN_SHARE,
                         help=f'share of plain test crops (default {TEST_CLEAN_SHARE})')
     parser.add_argument('--font', help='font collection (default: Noto Sans CJK TTC)')
@@ -56,8 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help='typeface of the held-out test crops (default: IPAex Gothic '
                         'of the japanize-matplotlib package)')
     parser.add_argument('--overwrite', action='store_true',
-                        help='replace train_NG/, test_jpn_hv/, test_held_out_face/ and '
-                        'dicts/ if they exist')
+                        help='replace train_NG/, train_NG_augmented/, test_jpn_hv/, '
+                        'test_held_out_face/ and dicts/ if they exist')
     args = parser.parse_args(argv)
     if args.size <= 0:
         parser.error('--size must be positive')

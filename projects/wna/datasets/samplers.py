@@ -4,8 +4,11 @@ Each sample joins every bucket whose closed W/H interval and label-length interv
 (W/H = 2 or 0.5 joins two buckets); samples in no bucket, and images whose header cannot be
 read or whose shorter side is below ``min_side``, are left out (counted in the log). Each
 batch then draws exactly ``count`` samples per bucket, uniformly with replacement, in bucket
-order, forever. The bucket index is built once from image headers and cached; a cached index
-that cannot be read (or does not fit the dataset) is rebuilt, with a warning.
+order, forever: uniformly over the bucket's members, or, with ``dataset_weights``, first a
+child dataset of a concatenation by its weight (which may change with the step: a curriculum)
+and then uniformly over its members in the bucket. The bucket index is built once from
+image headers and cached; a cached index that cannot be read (or does not fit the dataset)
+is rebuilt, with a warning.
 
 :data:`DEFAULT_BUCKETS` is the one bucket table of wna: the training configs, the demo data
 (:mod:`projects.wna.datasets.synthesis`) and the benchmark's training batch use it. A dataset
@@ -120,12 +123,22 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
             when there is no ``sampler`` to take it from.
         count: images drawn from every bucket, replacing the table's counts (an int >= 1;
             default: the counts of ``buckets``).
+        dataset_weights: the share of every child dataset (of a concatenation, in its order)
+            in each bucket's draws, renormalised over the children that have members in
+            the bucket: a list of non-negative weights, or a schedule, a list of
+            ``(step, weights)`` pairs with increasing steps (batches since the start),
+            interpolated linearly between them and held before the first and after the
+            last. Default: none, every member of a bucket equally likely. E.g. plain crops
+            only for 600 steps, then a linear ramp to half augmented ones at step 1500::
+
+                dataset_weights=[(600, [1, 0]), (1500, [1, 1])]
     """
 
     def __init__(self, sampler: Any = None, batch_size: int | None = None,
                  buckets: Sequence[dict] = DEFAULT_BUCKETS, min_side: int = 5,
                  seed: int | None = None, rank: int | None = None, cache_dir: str | None = None,
-                 dataset: Any = None, count: int | None = None) -> None:
+                 dataset: Any = None, count: int | None = None,
+                 dataset_weights: Sequence | None = None) -> None:
         self.sampler = sampler  # MMEngine's DistSamplerSeedHook looks for batch_sampler.sampler
         dataset = dataset if dataset is not None else getattr(sampler, 'dataset', None)
         if dataset is None:
@@ -152,6 +165,10 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
         children = _child_datasets(dataset)
         self.cache_dir = cache_dir or _default_cache_dir(children[0].ann_file)
         self.indices = self._load_or_build(children)
+        self.schedule = None if dataset_weights is None else \
+            self._check_schedule(dataset_weights, len(children))
+        if self.schedule is not None:
+            self._check_weighted_buckets(np.cumsum([len(c) for c in children]))
 
     @staticmethod
     def _check_bucket(bucket: dict) -> dict:
@@ -164,6 +181,47 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
             raise ValueError(f'bucket {bucket} needs lo <= hi ranges and a count >= 1')
         return dict(name=str(bucket['name']), ratio=(float(lo), float(hi)),
                     length=(int(length[0]), int(length[1])), count=int(bucket['count']))
+
+    @staticmethod
+    def _check_schedule(dataset_weights: Sequence, num_children: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps [P], weights [P, num_children])`` from a weight list or schedule."""
+        points = list(dataset_weights)
+        if points and all(isinstance(w, (int, float)) for w in points):
+            points = [(0, points)]
+        try:
+            steps = np.array([int(step) for step, _ in points], dtype=np.int64)
+            weights = np.array([[float(w) for w in ws] for _, ws in points], dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f'dataset_weights must be a list of weights or of (step, weights) '
+                             f'pairs, got {dataset_weights!r}') from e
+        if not len(points) or weights.shape[1:] != (num_children,):
+            raise ValueError(f'dataset_weights needs one weight per child dataset '
+                             f'({num_children}) at every step, got {dataset_weights!r}')
+        if (np.diff(steps) <= 0).any() or not np.isfinite(weights).all() or \
+                (weights < 0).any():
+            raise ValueError(f'dataset_weights needs increasing steps and finite weights '
+                             f'>= 0, got {dataset_weights!r}')
+        return steps, weights
+
+    def _check_weighted_buckets(self, bounds: np.ndarray) -> None:
+        """Split every bucket by child dataset (``bounds``: cumulative child lengths) and
+        check that each has a child with members and a positive weight at every point of
+        the schedule (between points the weights are mixtures of theirs)."""
+        self.child_pools = [
+            [pool[(pool >= lo) & (pool < hi)] for lo, hi in zip(np.r_[0, bounds[:-1]], bounds)]
+            for pool in (self.indices[b['name']] for b in self.buckets)]
+        for b, pools in zip(self.buckets, self.child_pools):
+            present = np.array([len(p) > 0 for p in pools])
+            starved = [int(step) for step, w in zip(*self.schedule) if not (w * present).any()]
+            if starved:
+                raise ValueError(f'bucket {b["name"]!r} has no member in the child datasets '
+                                 f'weighted > 0 at step(s) {starved}; check dataset_weights')
+
+    def weights_at(self, step: int) -> np.ndarray:
+        """The child datasets' weights at ``step`` (requires ``dataset_weights``)."""
+        steps, weights = self.schedule
+        return np.array([np.interp(step, steps, column) for column in weights.T])
 
     # --- the bucket index -------------------------------------------------------------------
 
@@ -253,10 +311,27 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
     def __iter__(self) -> Iterator[list[int]]:
         # the same stream on every __iter__, so a resumed run replays the batches it skips
         rng = np.random.default_rng([self.seed % 2**32, self.rank])
-        pools = [self.indices[b['name']] for b in self.buckets]
+        if self.schedule is None:
+            pools = [self.indices[b['name']] for b in self.buckets]
+            while True:
+                yield np.concatenate([pool[rng.integers(0, len(pool), count)]
+                                      for pool, count in zip(pools, self.counts)]).tolist()
+        step = 0
         while True:
-            yield np.concatenate([pool[rng.integers(0, len(pool), count)]
-                                  for pool, count in zip(pools, self.counts)]).tolist()
+            weights = self.weights_at(step)
+            yield np.concatenate([self._draw_weighted(rng, pools, weights, count)
+                                  for pools, count in zip(self.child_pools, self.counts)]
+                                 ).tolist()
+            step += 1
+
+    @staticmethod
+    def _draw_weighted(rng: np.random.Generator, pools: Sequence[np.ndarray],
+                       weights: np.ndarray, count: int) -> np.ndarray:
+        """``count`` members of one bucket: a child by weight, then a member of it."""
+        share = weights * np.array([len(p) > 0 for p in pools])
+        children = rng.choice(len(pools), count, p=share / share.sum())
+        return np.array([pools[c][rng.integers(len(pools[c]))] for c in children],
+                        dtype=np.int64)
 
     def __len__(self) -> int:
         """A nominal epoch: enough batches to cover the indexed samples once (it never stops)."""

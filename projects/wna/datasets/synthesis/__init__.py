@@ -11,17 +11,19 @@ that all three aspect-ratio buckets of the training sampler
 ``wordfreq`` lists; crops are rendered with the faces of the Noto Sans CJK collection in
 varied sizes, colours and backgrounds (plain, gradient, noise) with slight rotation,
 shadow, blur and noise, and stored as PNG bytes encoded from BGR, as upstream.
-Most training crops (``clean_share``, 0.9) and half of the test crops
+Most crops of ``train_NG`` (``clean_share``, 0.9) and half of the test crops
 (``test_clean_share``) are plain: a Noto Sans CJK face, black on white or white on
-black, without effects. A held-out test set draws lines of the test characters in
-another typeface (IPAex Gothic). What the demo twin reads after 1500 iterations on 2
-CPU cores is in docs/demo.md; with 400 Chinese characters, 30 % plain crops and lines of
-up to 10 characters it read nothing after 5000.
+black, without effects; ``train_NG_augmented`` has as many training crops, none plain
+(the demo config moves from the first to a mix of both over its steps). A held-out test
+set draws lines of the test characters in another typeface (IPAex Gothic). What the demo
+twin reads after 1800 iterations on 2 CPU cores is in docs/demo.md; with 400 Chinese
+characters, 30 % plain crops and lines of up to 10 characters it read nothing after 5000.
 
 Output layout (:func:`write_demo_data`; ``tools/make_demo_data.py --out``, default
 ``data/wna_demo``)::
 
     train_NG/            training LMDB (0-indexed)
+    train_NG_augmented/  training LMDB, no plain crops (0-indexed)
     test_jpn_hv/         test LMDB (0-indexed)
     test_held_out_face/  test LMDB: lines of the test characters in IPAex Gothic, a
                          typeface used for nothing else (0-indexed)

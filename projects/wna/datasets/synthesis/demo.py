@@ -37,8 +37,11 @@ HELD_OUT_PER_SIZE = 300
 #: Share of plain training / test crops (see :func:`~.crops.render_crop`).
 CLEAN_SHARE = 0.9
 TEST_CLEAN_SHARE = 0.5
-#: The output folders (and ``dicts/``) under the demo root.
-OUTPUT_FOLDERS = ('train_NG', 'test_jpn_hv', 'test_held_out_face', 'dicts')
+#: The output folders (and ``dicts/``) under the demo root: ``train_NG_augmented`` holds
+#: as many training crops as ``train_NG``, none of them plain (for a curriculum that moves
+#: from the plain crops to scene-like ones).
+OUTPUT_FOLDERS = ('train_NG', 'train_NG_augmented', 'test_jpn_hv', 'test_held_out_face',
+                  'dicts')
 
 
 class DemoData(NamedTuple):
@@ -103,11 +106,13 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
     Args:
         out: the demo root.
         seed: random seed; the same arguments give the same data.
-        size: size multiplier: :data:`TRAIN_PER_SIZE` training and :data:`TEST_PER_SIZE`
-            test crops per unit (at least one of each).
+        size: size multiplier: :data:`TRAIN_PER_SIZE` training crops in each of the two
+            training sets and :data:`TEST_PER_SIZE` test crops per unit (at least one of
+            each).
         train_chinese: number of Chinese training characters (the most frequent of the
             word list).
-        clean_share, test_clean_share: shares of plain training / test crops.
+        clean_share, test_clean_share: shares of plain crops in ``train_NG`` / the test
+            sets (``train_NG_augmented`` has none).
         font: the font collection (default: Noto Sans CJK).
         held_out_font: the typeface of ``test_held_out_face`` (default:
             :func:`~.crops.held_out_font_path`), used for nothing else.
@@ -131,8 +136,9 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
     num_train = max(1, round(TRAIN_PER_SIZE * size))
     num_test = max(1, round(TEST_PER_SIZE * size))
     num_held_out = max(1, round(HELD_OUT_PER_SIZE * size))
-    stats = {'train': Counter(), 'test': Counter(), 'held_out': Counter()}
-    with tqdm(total=num_train + num_test + num_held_out, desc='rendering crops',
+    stats = {'train': Counter(), 'train_augmented': Counter(), 'test': Counter(),
+             'held_out': Counter()}
+    with tqdm(total=2 * num_train + num_test + num_held_out, desc='rendering crops',
               unit='img') as progress:
         write_lmdb(paths['train_NG'],
                    generate(np.random.default_rng([seed, 0]), vocab, fonts, num_train,
@@ -148,6 +154,9 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
                    generate(np.random.default_rng([seed, 2]), vocab, FontBank(held_out_path),
                             num_held_out, line_fn, stats['held_out'], progress,
                             test_clean_share))
+        write_lmdb(paths['train_NG_augmented'],
+                   generate(np.random.default_rng([seed, 3]), vocab, fonts, num_train,
+                            train_line, stats['train_augmented'], progress))
 
     renderer = GlyphRenderer(font_path, 0)
     train_charset, missing = renderer.build_charset(vocab.train_chars,
@@ -165,6 +174,7 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
         'seed': seed, 'size': size, 'font': os.path.basename(font_path),
         'faces': fonts.faces, 'seconds': round(time.time() - start, 1),
         'train': {'records': num_train, **stats['train']},
+        'train_augmented': {'records': num_train, **stats['train_augmented']},
         'test': {'records': num_test, **stats['test']},
         'held_out_face': {'font': os.path.basename(held_out_path), 'records': num_held_out,
                           **stats['held_out']},
@@ -184,10 +194,12 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
 def describe_demo_data(data: DemoData) -> str:
     """What was written, in a few lines: counts, size and time, buckets per split."""
     meta = data.meta
-    lines = [f'wrote {meta["train"]["records"]} training and {meta["test"]["records"]} test '
-             f'crops, {len(meta["dicts"])} test dictionaries to {data.root} '
-             f'({data.megabytes:.1f} MB) in {meta["seconds"]:.1f} s']
-    names = dict(train='train', test='test',
+    lines = [f'wrote {meta["train"]["records"]} + {meta["train_augmented"]["records"]} '
+             f'training and {meta["test"]["records"]} test crops, {len(meta["dicts"])} test '
+             f'dictionaries to {data.root} ({data.megabytes:.1f} MB) in '
+             f'{meta["seconds"]:.1f} s']
+    names = dict(train=f'train ({meta["train"].get("clean", 0)} plain)',
+                 train_augmented='train, augmented only', test='test',
                  held_out_face=f'test in {meta["held_out_face"]["font"]} (held-out typeface)')
     for split, name in names.items():
         counts = ', '.join(f'{b["name"]} {meta[split].get(b["name"], 0)}'
