@@ -79,6 +79,7 @@ def test_collections_and_models_are_complete():
                       'configs/wna/wna-xl_resnet45_400k_moostr.py',
                       'configs/wna/wna-xl_resnet45_700k_mjst.py',
                       'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py',
+                      'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo-curriculum.py',
                       *(f'configs/wna/ablation/{name}.py' for name in ABLATION)}
 
 

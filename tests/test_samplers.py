@@ -186,6 +186,7 @@ def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
     cfg = Config.fromfile(str(REPO / 'configs/wna/_base_/datasets/demo_train.py'))
     init_default_scope('mmocr')
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    assert len(loader.dataset) == 24  # train_NG only: the augmented set is the curriculum's
     it = iter(loader)
     for _ in range(2):
         batch = next(it)
@@ -202,12 +203,15 @@ def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
             assert lo <= w / h <= hi
 
 
-def test_demo_config_phases_in_the_augmented_set(tmp_path, monkeypatch):
+def test_curriculum_config_phases_in_the_augmented_set(tmp_path, monkeypatch):
     _write_demo_train(tmp_path)
     monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
-    cfg = Config.fromfile(str(REPO / 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py'))
+    cfg = Config.fromfile(
+        str(REPO / 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo-curriculum.py'))
     init_default_scope('mmocr')
     sampler = Runner.build_dataloader(cfg.train_dataloader, seed=0).batch_sampler
+    assert [Path(d.ann_file).name for d in sampler.sampler.dataset.datasets] == [
+        'train_NG', 'train_NG_augmented']
     # train_NG (indices 0-23) alone for the first 300 steps
     assert all(idx < 24 for batch in first_batches(sampler, 20) for idx in batch)
     weights = [sampler.weights_at(step) for step in (0, 300, 750, 1200, 1800)]

@@ -4,13 +4,13 @@
 # the first 600), Adam (lr 2e-3, x0.1 from iteration 1560; per-module clipping kept; the
 # rejection threshold tau at 30x the rate, see below) for 1800 iterations of 24 images,
 # validated and checkpointed every 600 iterations with a moving average of the weights,
-# on the demo data of tools/make_demo_data.py (set WNA_DEMO_DATA), augmented crops phased
-# in from step 300. Shallow-and-wider optimises much faster than the paper's depth at a
-# width / 8 of the same cost, and the smaller prototype budget halves the glyph-encoding
-# cost of a step. About 0.6 s an iteration on 2 CPU cores in float32, 0.43-0.48 s in
-# bfloat16 (tools/demo.py --amp auto; 2026-12-03): 1800 iterations take 13.7-15.2 minutes
-# a seed with evaluation in bfloat16 (1500 fit 15 minutes in float32; the three-seed
-# medians are in docs/demo.md); numbers are not comparable to the paper's.
+# on the demo data of tools/make_demo_data.py (set WNA_DEMO_DATA). Shallow-and-wider
+# optimises much faster than the paper's depth at a width / 8 of the same cost, and the
+# smaller prototype budget halves the glyph-encoding cost of a step. About 0.6 s an
+# iteration on 2 CPU cores in float32, 0.43-0.48 s in bfloat16 (tools/demo.py --amp auto;
+# 2026-12-03): 1800 iterations take 13.7-15.2 minutes a seed with evaluation in bfloat16
+# (1500 fit 15 minutes in float32; the three-seed medians are in docs/demo.md); numbers
+# are not comparable to the paper's.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/wna_tiny.py',
@@ -49,12 +49,6 @@ optim_wrapper = dict(optimizer=dict(_delete_=True, type='Adam', lr=2e-3),
 # momentum 0.004: the first 300 steps weigh 0.3 in the first validation, 0.0025 at the
 # end). With lr 1e-3 and no average the twin read fewer open-set lines (docs/demo.md).
 custom_hooks = _base_.custom_hooks + [dict(type='EMAHook', momentum=0.004)]
-# A curriculum over the two training sets of the demo data (90 % plain crops / none plain):
-# the first alone for 300 steps (attention aligns on plain crops), then a linear ramp to
-# 30 % from the augmented set at step 1200 (37 % plain crops; the test has 50 %). Drawing
-# scene-like crops from the first step, or ramping from step 0, stalls the twin within the
-# budget (docs/demo.md).
-train_dataloader = dict(batch_sampler=dict(dataset_weights=[(300, [1, 0]), (1200, [7, 3])]))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[1560], gamma=0.1)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1800, val_interval=600)
 default_hooks = dict(
