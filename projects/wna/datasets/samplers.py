@@ -168,7 +168,8 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
         self.schedule = None if dataset_weights is None else \
             self._check_schedule(dataset_weights, len(children))
         if self.schedule is not None:
-            self._check_weighted_buckets(np.cumsum([len(c) for c in children]))
+            self.child_pools = self._split_by_child(np.cumsum([len(c) for c in children]))
+            self._check_weighted_buckets()
 
     @staticmethod
     def _check_bucket(bucket: dict) -> dict:
@@ -204,13 +205,15 @@ class WnAAspectRatioBucketBatchSampler(Sampler):
                              f'>= 0, got {dataset_weights!r}')
         return steps, weights
 
-    def _check_weighted_buckets(self, bounds: np.ndarray) -> None:
-        """Split every bucket by child dataset (``bounds``: cumulative child lengths) and
-        check that each has a child with members and a positive weight at every point of
-        the schedule (between points the weights are mixtures of theirs)."""
-        self.child_pools = [
-            [pool[(pool >= lo) & (pool < hi)] for lo, hi in zip(np.r_[0, bounds[:-1]], bounds)]
-            for pool in (self.indices[b['name']] for b in self.buckets)]
+    def _split_by_child(self, bounds: np.ndarray) -> list[list[np.ndarray]]:
+        """Every bucket's members split by child dataset (``bounds``: cumulative child
+        lengths): ``[bucket][child] -> indices``."""
+        return [[pool[(pool >= lo) & (pool < hi)] for lo, hi in zip(np.r_[0, bounds[:-1]], bounds)]
+                for pool in (self.indices[b['name']] for b in self.buckets)]
+
+    def _check_weighted_buckets(self) -> None:
+        """Check that every bucket has a child with members and a positive weight at every
+        point of the schedule (between points the weights are mixtures of theirs)."""
         for b, pools in zip(self.buckets, self.child_pools):
             present = np.array([len(p) > 0 for p in pools])
             starved = [int(step) for step, w in zip(*self.schedule) if not (w * present).any()]

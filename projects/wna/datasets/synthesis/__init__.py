@@ -14,7 +14,7 @@ shadow, blur and noise, and stored as PNG bytes encoded from BGR, as upstream.
 Most crops of ``train_NG`` (``clean_share``, 0.9) and half of the test crops
 (``test_clean_share``) are plain: a Noto Sans CJK face, black on white or white on
 black, without effects; ``train_NG_augmented`` has as many training crops, none plain
-(the demo config moves from the first to a mix of both over its steps). A held-out test
+(the curriculum variant of the demo config moves from the first to a mix of both). A held-out test
 set draws lines of the test characters in another typeface (IPAex Gothic). What the demo
 twin reads after 1800 iterations on 2 CPU cores is in docs/demo.md; with 400 Chinese
 characters, 30 % plain crops and lines of up to 10 characters it read nothing after 5000.
