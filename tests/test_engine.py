@@ -117,6 +117,38 @@ def test_prototype_warmup_hook_caches_every_test_dictionary(tmp_path):
     assert model.prototypes_for(paths[1])[1].shape[0] == 6  # a b c 三 四 五
 
 
+def test_evaluation_after_an_ema_swap_reads_the_averaged_weights_prototypes(tmp_path):
+    """EMAHook swaps the averaged weights in (and out) through ``.data``, which the bank's
+    version check cannot see; the warm-up hook runs after it, at both ends, and re-encodes."""
+    from mmengine.hooks import EMAHook
+    from mmengine.runner import get_priority
+    path = str(tmp_path / 'd.npz')
+    make_charset(list('abc一二')).save(path)
+    torch.manual_seed(0)
+    model = build_model(DEMO_CONFIG)
+    runner = SimpleNamespace(model=model, val_dataloader=SimpleNamespace(
+        dataset=SimpleNamespace(metainfo=dict(dict_path=path))))
+    ema = EMAHook()
+    ema.before_run(runner)
+    with torch.no_grad():  # averaged weights that differ from the raw ones
+        for p in ema.ema_model.module.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    model.eval()
+    raw = model.prototypes_for(path).protos.clone()  # cached, as training's last use leaves it
+    # the runner's order: by priority, then registration (the demo adds EMAHook last)
+    hooks = sorted([WnAPrototypeWarmupHook(), ema], key=lambda h: get_priority(h.priority))
+    assert [type(h) for h in hooks] == [EMAHook, WnAPrototypeWarmupHook]
+    for hook in hooks:
+        hook.before_val_epoch(runner)
+    averaged = model.prototypes_for(path).protos
+    assert not torch.allclose(averaged, raw, atol=1e-3)
+    model.prototype_bank.clear()
+    assert torch.equal(model.prototypes_for(path).protos, averaged)  # encoded afresh: same
+    for hook in hooks:
+        hook.after_val_epoch(runner)
+    assert torch.allclose(model.prototypes_for(path).protos, raw, atol=1e-6)  # raw again
+
+
 @pytest.mark.parametrize('shape', [(40, 300), (300, 40), (50, 50)])
 def test_visualizer_draws_any_orientation_with_route(tmp_path, shape):
     from mmengine.structures import LabelData

@@ -153,6 +153,7 @@ def test_hooks_in_runner(tmp_path, suite):
 def test_fps_splits_a_straddling_batch():
     hook = WnAFPSHook()
     hook.before_test_epoch(None)
+    hook.before_test_iter(None, 0)
     hook._last -= 3.0  # pretend the first batch took 3 s
     outputs = [TextRecogDataSample(metainfo=dict(test_key=k)) for k in ('A', 'A', 'B')]
     hook.after_test_iter(None, 0, outputs=outputs)

@@ -44,8 +44,9 @@ vis_backends = [dict(type='LocalVisBackend')]
 # instead of reusing the first runner's visualizer and its save dir.
 visualizer = dict(type='WnATextRecogVisualizer', vis_backends=vis_backends)
 
-# Test prototypes are encoded first, then `<test>/fps` and `<test>/batch_size` are measured
-# for every evaluated test set (both hooks have the highest priority; order matters).
+# Test prototypes are encoded before every evaluation from the weights it evaluates (after
+# an EMAHook's swap; priority 'LOW'), then `<test>/fps` and `<test>/batch_size` are
+# measured from the first batch on for every evaluated test set.
 # Training stops with FloatingPointError at the first non-finite loss; 'VERY_HIGH': after
 # RuntimeInfoHook (which puts the iteration's outputs into the message hub), before the
 # logger and the checkpoint hook (no checkpoint of NaN weights is written).

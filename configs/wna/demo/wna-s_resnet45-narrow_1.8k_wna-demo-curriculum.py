@@ -4,8 +4,7 @@
 # sets have 50 %). Everything else as wna-s_resnet45-narrow_1.8k_wna-demo.py.
 # One-seed probes read up to 42 % of the GZSL lines (the default: 34 %), but the
 # three-seed fresh-clone run of 2026-12-03 read a median of 26.0 % with a range of 24.5
-# points (the default: 29.8 %, range 3.7): the twin reads almost nothing at step 1200 and
-# is still on the steep part of its curve at 1800, so where it ends depends on the seed
+# points (the default: 29.8 %, range 3.7): where it ends depends on the seed
 # (docs/demo.md). Ramping from step 0 stalls it within the budget.
 _base_ = ['wna-s_resnet45-narrow_1.8k_wna-demo.py']
 

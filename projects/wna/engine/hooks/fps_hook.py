@@ -16,17 +16,17 @@ class WnAFPSHook(Hook):
     """Adds ``<test>/fps`` and ``<test>/batch_size`` to the metrics of each evaluation.
 
     FPS is images per second over the whole evaluation, as the upstream reporter measures
-    it: the clock starts in ``before_{val,test}_epoch`` and each iteration's wall time
-    (data loading and preprocessing, the forward pass and decoding) runs from the end of
-    the previous iteration to ``after_{val,test}_iter``. An iteration holding samples of
-    several tests (sequential sampling across a ``ConcatDataset``) shares its time out in
-    proportion to the number of samples of each test. Metric computation is not timed.
+    it: each iteration's wall time (data loading and preprocessing, the forward pass and
+    decoding) runs from the end of the previous iteration to ``after_{val,test}_iter``;
+    the clock starts when the first batch reaches ``before_{val,test}_iter``, after every
+    hook's ``before_*_epoch`` (the test-prototype warm-up of ``WnAPrototypeWarmupHook``,
+    an ``EMAHook``'s weight swap) and the loader's start-up, so none of these is timed.
+    An iteration holding samples of several tests (sequential sampling across a
+    ``ConcatDataset``) shares its time out in proportion to the number of samples of each
+    test. Metric computation is not timed.
 
     The hook has priority ``'HIGHEST'`` so that its metrics reach ``RuntimeInfoHook`` and
-    ``LoggerHook``. Work done by other hooks in ``before_*_epoch`` after this one (same
-    priority, registered later) is therefore timed; caching test prototypes belongs to
-    the model's own warm-up or to a ``'HIGHEST'`` hook registered before this one. With
-    several processes the figure is the speed of this process.
+    ``LoggerHook``. With several processes the figure is the speed of this process.
     """
 
     priority = 'HIGHEST'
@@ -37,11 +37,14 @@ class WnAFPSHook(Hook):
         self._images: dict[str, int] = defaultdict(int)
         self._largest_batch = 0
 
-    def _start(self) -> None:
+    def _reset(self) -> None:
         self._seconds.clear()
         self._images.clear()
         self._largest_batch = 0
-        self._last = time.perf_counter()
+
+    def _start_clock(self, batch_idx: int) -> None:
+        if batch_idx == 0:
+            self._last = time.perf_counter()
 
     def _record(self, outputs: Sequence | None) -> None:
         now = time.perf_counter()
@@ -65,10 +68,16 @@ class WnAFPSHook(Hook):
             metrics[f'{key}/batch_size'] = batch_size
 
     def before_val_epoch(self, runner) -> None:
-        self._start()
+        self._reset()
 
     def before_test_epoch(self, runner) -> None:
-        self._start()
+        self._reset()
+
+    def before_val_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        self._start_clock(batch_idx)
+
+    def before_test_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        self._start_clock(batch_idx)
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         self._record(outputs)

@@ -17,23 +17,49 @@ def dataset_dict_paths(dataset) -> list[str]:
 @HOOKS.register_module()
 class WnAPrototypeWarmupHook(Hook):
     """Before each validation/test epoch, put the model in eval mode and compute the
-    prototypes of every test dictionary (``model.prototypes_for(dict_path)``), so that the
-    FPS measurement (``WnAFPSHook``, registered after this hook) excludes glyph encoding,
-    as the upstream reporter does. Register it before ``WnAFPSHook``: both have the
-    highest priority and keep their registration order.
+    prototypes of every test dictionary (``model.prototypes_for(dict_path)``) from the
+    weights that will be evaluated; drop them again after the epoch.
+
+    The prototype bank serves cached prototypes while the weights' storage and version
+    counters are unchanged, and in-place writes through ``.data`` (MMEngine's
+    ``EMAHook`` swaps the averaged weights in before an evaluation and out after it that
+    way) change neither. So this hook clears the bank before it encodes and after the
+    epoch, and its priority, ``'LOW'``, puts it after such hooks (``EMAHook`` is
+    ``'NORMAL'``) at both ends: without that, validation read step features of the
+    averaged weights against prototypes of the raw ones.
+
+    ``WnAFPSHook`` starts its clock at the first iteration, so the encoding here is not
+    timed, as the upstream reporter excludes glyph encoding.
     """
-    priority = 'HIGHEST'
+    priority = 'LOW'
+
+    @staticmethod
+    def _model(runner: Runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        return model if hasattr(model, 'prototypes_for') else None
 
     def _warm(self, runner: Runner, dataloader) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        if not hasattr(model, 'prototypes_for'):
+        model = self._model(runner)
+        if model is None:
             return
+        model.prototype_bank.clear()
         model.eval()
         for path in dataset_dict_paths(dataloader.dataset):
             model.prototypes_for(path)
+
+    def _drop(self, runner: Runner) -> None:
+        model = self._model(runner)
+        if model is not None:
+            model.prototype_bank.clear()
 
     def before_val_epoch(self, runner: Runner) -> None:
         self._warm(runner, runner.val_dataloader)
 
     def before_test_epoch(self, runner: Runner) -> None:
         self._warm(runner, runner.test_dataloader)
+
+    def after_val_epoch(self, runner: Runner, metrics: dict | None = None) -> None:
+        self._drop(runner)
+
+    def after_test_epoch(self, runner: Runner, metrics: dict | None = None) -> None:
+        self._drop(runner)

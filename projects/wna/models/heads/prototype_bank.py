@@ -44,7 +44,10 @@ class WnAPrototypeBank:
     bank keeps, per dictionary, the prototypes computed from the current weights: an
     entry is served while :func:`weights_version` of the encoder and the shared core is
     the one it was computed with, and dropped once it is not. Nothing is stored while the
-    encoder is in training mode (its weights are about to change).
+    encoder is in training mode (its weights are about to change). Writes through a
+    tensor's ``.data`` (as MMEngine's ``EMAHook`` swaps the averaged weights in and out)
+    change neither its address nor its version: whoever swaps weights that way calls
+    :meth:`clear` (``WnAPrototypeWarmupHook`` does, around every evaluation).
 
     Args:
         chunk: glyphs encoded per forward pass.
@@ -102,6 +105,10 @@ class WnAPrototypeBank:
         if not was_training:
             self._prototypes[key] = (version, entry)
         return entry
+
+    def clear(self) -> None:
+        """Drop every cached prototype set (the loaded dictionaries are kept)."""
+        self._prototypes.clear()
 
     def cached(self, encoder: WnAGlyphEncoder, core: WnAResNet45Core) -> list[Hashable]:
         """Keys of the dictionaries whose prototypes (on any test-time path) are cached for
