@@ -190,10 +190,15 @@ def test_training_losses_penalties_and_drops_are_upstream_s(checkpoint, charset,
     close(total.detach(), torch.tensor(meta['total_loss']))
     total.backward()
     params, layout = dict(model.named_parameters()), upstream_layout(model)
+    # Per tensor, relative to its norm: on the fixture's CPU (AVX-512) the largest element
+    # difference was 1.4e-6; on an AVX2-only CPU (AMD EPYC, 2026-12-06) oneDNN's other
+    # float32 kernels move the forward pass by ~1e-7, which the CAM's deconvolutions
+    # amplify to 4.8e-4 of a tensor's norm (5.3e-4 on an element of 0.48). A wrong term
+    # moves a gradient by far more than 2e-3.
     for name, grad in tensors['grads'].items():
         module, key = name.split('/', 1)
-        torch.testing.assert_close(params[layout[module][key].wna_key].grad, grad,
-                                   atol=1e-6, rtol=1e-4, msg=name)
+        error = (params[layout[module][key].wna_key].grad - grad).norm()
+        assert error <= 2e-3 * grad.norm() + 1e-6, (name, float(error), float(grad.norm()))
 
 
 @pytest.mark.parametrize('run,mining', [('pgroute', None), ('pgroute01E', 'paper')])
