@@ -194,11 +194,12 @@ def test_training_losses_penalties_and_drops_are_upstream_s(checkpoint, charset,
     # difference was 1.4e-6; on an AVX2-only CPU (AMD EPYC, 2026-12-06) oneDNN's other
     # float32 kernels move the forward pass by ~1e-7, which the CAM's deconvolutions
     # amplify to 4.8e-4 of a tensor's norm (5.3e-4 on an element of 0.48). A wrong term
-    # moves a gradient by far more than 2e-3.
+    # moves a gradient by far more than 2e-3. The floor, 1e-5, is for the biases before
+    # normalisations, whose true gradient is 0 (both sides hold float32 noise of ~1e-7).
     for name, grad in tensors['grads'].items():
         module, key = name.split('/', 1)
         error = (params[layout[module][key].wna_key].grad - grad).norm()
-        assert error <= 2e-3 * grad.norm() + 1e-6, (name, float(error), float(grad.norm()))
+        assert error <= 2e-3 * grad.norm() + 1e-5, (name, float(error), float(grad.norm()))
 
 
 @pytest.mark.parametrize('run,mining', [('pgroute', None), ('pgroute01E', 'paper')])
