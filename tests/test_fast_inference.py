@@ -363,6 +363,8 @@ def test_fast_path_on_cuda_matches_the_cpu(model, inputs):
         assert len(c.pred_text.item) == len(a.pred_text.item)
 
 
+# slow: the whole demo test suite twice (about 85 s on 2 cores)
+@pytest.mark.slow
 def test_accuracy_comparison_runs_the_whole_test_suite_twice(model_files, tmp_path,
                                                              monkeypatch):
     demo = tmp_path / 'wna_demo'

@@ -1,4 +1,5 @@
 """wna datasets (components registered into MMOCR's registries)."""
+from .glyph_dataset import WnAGlyphDataset
 from .image_decoding import decode_image
 from .lmdb_dataset import WnALMDBDataset, image_header_size
 from .lmdb_io import (
@@ -21,7 +22,7 @@ from .samplers import (
 from .transforms import PackWnAInputs, WnAAugment, WnABGRToRGB, WnARouterThumbnail
 
 __all__ = [
-    'WnALMDBDataset', 'WnAOCRDataset', 'WnARecogLMDBDataset', 'decode_image',
+    'WnALMDBDataset', 'WnAGlyphDataset', 'WnAOCRDataset', 'WnARecogLMDBDataset', 'decode_image',
     'image_header_size', 'CorruptLMDBError', 'LMDBRecord',
     'detect_index_base', 'open_lmdb_readonly', 'read_labels', 'read_num_samples', 'write_lmdb',
     'DEFAULT_BUCKETS',

@@ -46,7 +46,7 @@ from projects.wna.charset import grapheme_len, normalize_text, resolve_data_path
 
 from .image_decoding import decode_image
 from .lmdb_io import detect_index_base, open_lmdb_readonly, read_num_samples
-from .sample_meta import WnASampleMixin
+from .sample_meta import WnAPathlessSampleMixin
 
 
 def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
@@ -59,7 +59,7 @@ def image_header_size(data: bytes | memoryview) -> tuple[int, int] | None:
 
 
 @DATASETS.register_module()
-class WnALMDBDataset(WnASampleMixin, BaseDataset):
+class WnALMDBDataset(WnAPathlessSampleMixin, BaseDataset):
     """A text-recognition LMDB (0- or 1-based ids) as an MMEngine dataset.
 
     Each data info holds ``img`` (BGR uint8 ``[H, W, 3]`` ndarray, set on access),
@@ -163,7 +163,7 @@ class WnALMDBDataset(WnASampleMixin, BaseDataset):
             if decode_image(image) is None:
                 return 'undecodable image', ''
         elif self.max_label_len is not None and grapheme_len(label) > self.max_label_len:
-            return f'label longer than {self.max_label_len} graphemes', ''
+            return self._length_skip, ''
         return '', label
 
     @property
@@ -176,16 +176,17 @@ class WnALMDBDataset(WnASampleMixin, BaseDataset):
         return f'skipped {sum(self.skip_counts.values())}' + (f' ({reasons})' if reasons else '')
 
     def _log_summary(self, kept: int) -> None:
+        """One log line of what was kept; a warning when a record was unusable (labels over
+        ``max_label_len`` are left out by choice, not for a fault)."""
+        faults = [r for r in self.skip_counts if r != self._length_skip]
         print_log(f'WnALMDBDataset {self.ann_file} ({self._mode}, ids from {self.index_base}): '
                   f'kept {kept} of {self.num_samples} records; {self._describe_skips()}',
-                  logger='current',
-                  level=logging.WARNING if self.skip_counts else logging.INFO)
+                  logger='current', level=logging.WARNING if faults else logging.INFO)
 
-    def get_data_info(self, idx: int) -> dict:
-        """The data info of sample ``idx`` (without the image), with the per-test meta keys."""
-        info = super().get_data_info(idx)
-        info['img_path'] = None
-        return self.add_sample_meta(info)
+    @property
+    def _length_skip(self) -> str:
+        """The skip reason of a label over ``max_label_len``."""
+        return f'label longer than {self.max_label_len} graphemes'
 
     # --- images --------------------------------------------------------------------------------
 

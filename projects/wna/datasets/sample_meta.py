@@ -74,3 +74,14 @@ class WnASampleMixin:
             return None
         info['img'] = img
         return self.pipeline(info)
+
+
+class WnAPathlessSampleMixin(WnASampleMixin):
+    """:class:`WnASampleMixin` for datasets whose images are not files (LMDB records, glyph
+    arrays): every data info has ``img_path=None`` and the per-test metainfo keys."""
+
+    def get_data_info(self, idx: int) -> dict:
+        """The data info of sample ``idx`` (without the image), with the per-test meta keys."""
+        info = super().get_data_info(idx)
+        info['img_path'] = None
+        return self.add_sample_meta(info)
