@@ -186,7 +186,7 @@ def test_demo_train_dataloader_through_runner(tmp_path, monkeypatch):
     cfg = Config.fromfile(str(REPO / 'configs/wna/_base_/datasets/demo_train.py'))
     init_default_scope('mmocr')
     loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
-    assert len(loader.dataset) == 24  # train_NG only: the augmented set is the curriculum's
+    assert len(loader.dataset) == 24  # train_NG only: the demo configs add the others
     it = iter(loader)
     for _ in range(2):
         batch = next(it)
@@ -218,20 +218,29 @@ def test_curriculum_config_phases_in_the_augmented_set(tmp_path, monkeypatch):
     assert [round(float(w[1] / w.sum()), 3) for w in weights] == [0, 0, 0.273, 0.3, 0.3]
 
 
-def test_demo_config_starts_on_labels_of_at_most_three_characters(tmp_path, monkeypatch):
+def test_demo_config_starts_on_short_labels_and_ends_with_augmented_crops(tmp_path, monkeypatch):
     sizes = [(120, 30), (200, 40), (64, 32), (40, 40), (30, 50), (32, 64), (24, 120), (20, 90)]
     labels = [f'词{"字" * (i % 5)}' for i in range(24)]  # 1 to 5 characters
-    write_lmdb(tmp_path / 'train_NG', [(encode_png(w, h, seed=i), labels[i])
-                                       for i, (w, h) in enumerate(sizes * 3)])
+    for name in ('train_NG', 'train_NG_augmented'):
+        write_lmdb(tmp_path / name, [(encode_png(w, h, seed=i), labels[i])
+                                     for i, (w, h) in enumerate(sizes * 3)])
     monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
     cfg = Config.fromfile(str(REPO / 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py'))
     init_default_scope('mmocr')
     sampler = Runner.build_dataloader(cfg.train_dataloader, seed=0).batch_sampler
-    full, short = sampler.sampler.dataset.datasets
-    assert len(full) == 24 and len(short) == sum(len(t) <= 3 for t in labels)
-    # the short lines alone for the first 300 steps, the whole set from step 900
-    assert all(idx >= len(full) for batch in first_batches(sampler, 20) for idx in batch)
+    full, short, augmented = sampler.sampler.dataset.datasets
+    assert [Path(d.ann_file).name for d in (full, short, augmented)] == [
+        'train_NG', 'train_NG', 'train_NG_augmented']
+    assert len(full) == len(augmented) == 24
+    assert len(short) == sum(len(t) <= 3 for t in labels)
+    # the short lines alone for the first 300 steps (indices after train_NG's 24) ...
+    assert all(len(full) <= idx < len(full) + len(short)
+               for batch in first_batches(sampler, 20) for idx in batch)
     assert all(len(short.get_data_info(i)['instances'][0]['text']) <= 3
                for i in range(len(short)))
-    weights = [sampler.weights_at(step) for step in (0, 300, 600, 900, 1800)]
-    assert [round(float(w[0] / w.sum()), 3) for w in weights] == [0, 0, 0.5, 1, 1]
+    # ... the whole of train_NG at step 900, then a ramp of the raw weights to 7 : 3
+    # against the augmented set at step 1200
+    weights = [sampler.weights_at(step) for step in (0, 300, 600, 900, 1050, 1200, 1800)]
+    assert [[round(float(x), 3) for x in w / w.sum()] for w in weights] == [
+        [0, 1, 0], [0, 1, 0], [0.5, 0.5, 0], [1, 0, 0], [0.727, 0, 0.273], [0.7, 0, 0.3],
+        [0.7, 0, 0.3]]
