@@ -172,11 +172,13 @@ def test_empty_bucket_and_batch_size_mismatch(tmp_path):
         build(ds, tmp_path, batch_size=64)
 
 
-def _write_demo_train(root):
-    """Tiny train_NG and train_NG_augmented with every bucket populated."""
+def _write_demo_train(root, labels=None):
+    """Tiny train_NG and train_NG_augmented of 24 crops each, every bucket populated;
+    ``labels`` (24 strings) default to ``词0`` ... ``词23``."""
     sizes = [(120, 30), (200, 40), (64, 32), (40, 40), (30, 50), (32, 64), (24, 120), (20, 90)]
+    labels = labels or [f'词{i}' for i in range(24)]
     for name in ('train_NG', 'train_NG_augmented'):
-        write_lmdb(root / name, [(encode_png(w, h, seed=i), f'词{i}')
+        write_lmdb(root / name, [(encode_png(w, h, seed=i), labels[i])
                                  for i, (w, h) in enumerate(sizes * 3)])
 
 
@@ -219,11 +221,8 @@ def test_curriculum_config_phases_in_the_augmented_set(tmp_path, monkeypatch):
 
 
 def test_demo_config_starts_on_short_labels_and_ends_with_augmented_crops(tmp_path, monkeypatch):
-    sizes = [(120, 30), (200, 40), (64, 32), (40, 40), (30, 50), (32, 64), (24, 120), (20, 90)]
     labels = [f'词{"字" * (i % 5)}' for i in range(24)]  # 1 to 5 characters
-    for name in ('train_NG', 'train_NG_augmented'):
-        write_lmdb(tmp_path / name, [(encode_png(w, h, seed=i), labels[i])
-                                     for i, (w, h) in enumerate(sizes * 3)])
+    _write_demo_train(tmp_path, labels)
     monkeypatch.setenv('WNA_DEMO_DATA', str(tmp_path))
     cfg = Config.fromfile(str(REPO / 'configs/wna/demo/wna-s_resnet45-narrow_1.8k_wna-demo.py'))
     init_default_scope('mmocr')
