@@ -108,10 +108,13 @@ def test_dictionary_is_latin62_case_sensitive(english_root):
     assert charset.label_of('a') != charset.label_of('A')
 
 
+# slow: the two MMOCR layouts (about 25 s each); their records and the JSON training set
+# are read by the default tests below
 @pytest.mark.parametrize('data_format,tests', [
     ('upstream', [key for key, *_ in BENCHMARKS]),
-    ('mmocr', [key for key, _, name in BENCHMARKS if name]),
-    ('mmocr_lmdb', [key for key, _, name in BENCHMARKS if name]),
+    pytest.param('mmocr', [key for key, _, name in BENCHMARKS if name], marks=pytest.mark.slow),
+    pytest.param('mmocr_lmdb', [key for key, _, name in BENCHMARKS if name],
+                 marks=pytest.mark.slow),
 ])
 def test_train_then_test_in_every_layout(english_root, tmp_path, monkeypatch, data_format,
                                          tests):

@@ -341,17 +341,31 @@ train_runner({work!r}, 4, **resume).train()
 '''
 
 
-def training_run(tmp_path, work, kill: bool = False, resume: bool = False
-                 ) -> subprocess.CompletedProcess:
+def start_training_run(tmp_path, work, kill: bool = False, resume: bool = False
+                       ) -> subprocess.Popen:
     script = tmp_path / f'run_{kill:d}{resume:d}.py'
     script.write_text(TRAINING_RUN.format(tests=osp.join(ROOT, 'tests'), root=ROOT,
                                           work=str(work), kill=kill, resume=resume))
-    return subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300,
-                          env=dict(os.environ, OMP_NUM_THREADS='1'))
+    return subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, OMP_NUM_THREADS='1'))
+
+
+def finished(proc: subprocess.Popen) -> subprocess.CompletedProcess:
+    """Wait for ``proc`` (at most 300 s) and return it as a completed process."""
+    stdout, stderr = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def training_run(tmp_path, work, kill: bool = False, resume: bool = False
+                 ) -> subprocess.CompletedProcess:
+    return finished(start_training_run(tmp_path, work, kill, resume))
 
 
 def test_sigkill_during_a_checkpoint_write_then_resume_ends_with_the_uninterrupted_weights(
         tmp_path):
+    # the uninterrupted reference run trains beside the killed and resumed ones (one
+    # thread each); it shares no file with them
+    reference = start_training_run(tmp_path, tmp_path / 'uninterrupted')
     work = tmp_path / 'killed'
     proc = training_run(tmp_path, work, kill=True)
     assert proc.returncode == -9, proc.stderr[-2000:]
@@ -362,7 +376,7 @@ def test_sigkill_during_a_checkpoint_write_then_resume_ends_with_the_uninterrupt
     proc = training_run(tmp_path, work, resume=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (work / 'iter_2.pth').read_bytes() == kept
-    proc = training_run(tmp_path, tmp_path / 'uninterrupted')
+    proc = finished(reference)
     assert proc.returncode == 0, proc.stderr[-2000:]
     resumed, uninterrupted = (
         torch.load(path / 'iter_4.pth', weights_only=False)

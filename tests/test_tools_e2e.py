@@ -1,6 +1,6 @@
 """The entry points end to end on tiny generated demo data: DDP training on CPU
 (``tools/dist_train.sh``, gloo), evaluation (``tools/test.py --save-preds``) and the
-main job over several seeds (``tools/demo.py --seeds``)."""
+main job (``tools/demo.py``; over several seeds, ``--seeds``, in a slow test)."""
 import glob
 import json
 import os
@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 from conftest import DEMO_CONFIG as CONFIG
-from conftest import ROOT
+from conftest import ROOT, load_tool
 
 TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR', 'DEMO-OTHERFACE')
 
@@ -69,15 +69,15 @@ def test_dist_train_on_cpu_then_test_with_saved_predictions(demo_env, tmp_path):
     assert any(osp.basename(d).startswith('DEMO-OSTR_') for d in drawings)
 
 
+def scalar_records(work_dir) -> list[dict]:
+    """Every record of the MMEngine scalar logs under ``work_dir``."""
+    logs = sorted(glob.glob(str(work_dir / '*' / 'vis_data' / 'scalars.json')))
+    return [json.loads(line) for log in logs for line in open(log, encoding='utf-8')]
+
+
 def train_losses(work) -> dict[int, float]:
     """``{iteration: total loss}`` from the MMEngine scalar logs of every run in ``work``."""
-    losses = {}
-    for path in sorted(glob.glob(str(work / '*' / 'vis_data' / 'scalars.json'))):
-        for line in open(path, encoding='utf-8'):
-            record = json.loads(line)
-            if 'loss' in record:
-                losses[record['iter']] = record['loss']
-    return losses
+    return {r['iter']: r['loss'] for r in scalar_records(work) if 'loss' in r}
 
 
 # slow: four tools/train.py runs (about 110 s on 2 cores); resuming to the same weights is
@@ -116,6 +116,59 @@ def test_resumed_training_continues_like_an_uninterrupted_run(demo_env, tmp_path
     assert train_losses(other)[1] != pytest.approx(expected[1], rel=1e-6)
 
 
+def assert_demo_outputs(out) -> dict:
+    """One seed's outputs of ``tools/demo.py`` in ``out`` (two iterations); its metrics."""
+    metrics = json.load(open(out / 'metrics.json', encoding='utf-8'))
+    for test, name in zip(TESTS, ('acr', 'kacr', 'kacr', 'kacr', 'acr')):
+        assert 0.0 <= metrics[f'{test}/{name}'] <= 1.0
+        assert (out / 'predictions' / f'{test}.jsonl').is_file()
+    for name in ('checkpoint.pth', 'training_curve.png', 'predictions.png', 'attention.png'):
+        assert (out / name).is_file(), name
+    analysis = out / 'analysis'
+    assert {'analysis.md', 'analysis.json', 'DEMO-GZSL_routing.png',
+            'DEMO-GZSL_length.png'} <= {p.name for p in analysis.iterdir()}
+    # the runner logs into this seed's own work dir
+    records = scalar_records(out / 'work_dir')
+    assert sorted(r.get('step') for r in records if 'loss' in r) == [1, 2], records
+    # the validation after the last iteration is logged at that iteration, not epoch 0
+    assert [r['step'] for r in records if 'DEMO-GZSL/acr' in r] == [2], records
+    return metrics
+
+
+def test_demo_writes_every_output_of_the_main_job(demo_env, tmp_path):
+    """README's first command, ``tools/demo.py``, cut to two iterations."""
+    out = tmp_path / 'demo'
+    log = run([sys.executable, osp.join(ROOT, 'tools/demo.py'), '--out', str(out),
+               '--iters', '2', '--seed', '5', '--figure-samples', '2'],
+              demo_env, cwd=str(tmp_path))
+    assert '| DEMO-GZSL |' in log and '| DEMO-OTHERFACE |' in log
+    assert_demo_outputs(out)
+    assert not (out / 'seeds.json').exists()
+
+
+def test_seed_report_keeps_the_median_seed_s_checkpoint(tmp_path, capsys):
+    demo = load_tool('demo')
+    gzsl = {5: 0.2, 6: 0.4, 7: 0.3}
+    runs = {seed: {'DEMO-GZSL/acr': acr, 'DEMO-OSR/kacr': 1 - acr} for seed, acr in gzsl.items()}
+    for seed in runs:
+        (tmp_path / f'seed_{seed}').mkdir()
+        (tmp_path / f'seed_{seed}' / 'checkpoint.pth').write_bytes(b'weights of %d' % seed)
+    summary = demo.report_seeds(str(tmp_path), runs, {5: 1.0, 6: 1.5, 7: 2.0})
+    assert summary['DEMO-GZSL/acr']['median'] == pytest.approx(0.3)
+    assert summary['DEMO-GZSL/acr']['range'] == pytest.approx(0.2)
+    assert (tmp_path / 'checkpoint.pth').read_bytes() == b'weights of 7'
+    report = json.load(open(tmp_path / 'seeds.json', encoding='utf-8'))
+    assert report['seeds'] == [5, 6, 7] and report['median_seed'] == 7
+    assert report['minutes'] == {'5': 1.0, '6': 1.5, '7': 2.0}
+    assert {int(s): m for s, m in report['runs'].items()} == runs
+    printed = capsys.readouterr().out
+    assert '| metric | median | range | seed 5 | seed 6 | seed 7 |' in printed
+    assert "checkpoint.pth is seed 7's" in printed
+
+
+# slow: two seeds of tools/demo.py (about 2 minutes on 2 cores); one seed of it and the
+# seed report are the two default tests above
+@pytest.mark.slow
 def test_demo_over_seeds_reports_median_and_range(demo_env, tmp_path):
     out = tmp_path / 'demo'
     log = run([sys.executable, osp.join(ROOT, 'tools/demo.py'), '--out', str(out),
@@ -126,20 +179,8 @@ def test_demo_over_seeds_reports_median_and_range(demo_env, tmp_path):
     assert report['seeds'] == [5, 6] and report['median_seed'] in (5, 6)
     runs = {int(s): m for s, m in report['runs'].items()}
     for seed in (5, 6):
-        assert (out / f'seed_{seed}' / 'checkpoint.pth').is_file()
-        assert json.load(open(out / f'seed_{seed}' / 'metrics.json')) == runs[seed]
-        assert (out / f'seed_{seed}' / 'predictions.png').is_file()
-        assert (out / f'seed_{seed}' / 'attention.png').is_file()
-        analysis = out / f'seed_{seed}' / 'analysis'
-        assert {'analysis.md', 'analysis.json', 'DEMO-GZSL_routing.png',
-                'DEMO-GZSL_length.png'} <= {p.name for p in analysis.iterdir()}
         # each seed's runner logs into its own work dir (not into the first one's)
-        logs = glob.glob(str(out / f'seed_{seed}' / 'work_dir' / '*' / 'vis_data' / 'scalars.json'))
-        records = [json.loads(line) for log in logs for line in open(log)]
-        steps = [r.get('step') for r in records if 'loss' in r]
-        assert sorted(steps) == [1, 2], (seed, logs, steps)
-        # the validation after the last iteration is logged at that iteration, not epoch 0
-        assert [r['step'] for r in records if 'DEMO-GZSL/acr' in r] == [2], records
+        assert assert_demo_outputs(out / f'seed_{seed}') == runs[seed]
     for key in ('DEMO-GZSL/acr', 'DEMO-OTHERFACE/char_acr', 'DEMO-GZSL/char_acr_unseen'):
         entry = report['summary'][key]
         values = [runs[s][key] for s in (5, 6)]
