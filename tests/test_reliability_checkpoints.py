@@ -351,8 +351,14 @@ def start_training_run(tmp_path, work, kill: bool = False, resume: bool = False
 
 
 def finished(proc: subprocess.Popen) -> subprocess.CompletedProcess:
-    """Wait for ``proc`` (at most 300 s) and return it as a completed process."""
-    stdout, stderr = proc.communicate(timeout=300)
+    """Wait for ``proc`` (killed after 300 s, as ``subprocess.run`` would) and return it as
+    a completed process."""
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
