@@ -1,13 +1,10 @@
 """The prediction analysis (``projects.wna.analysis.prediction_analysis``) and its tool
 (``tools/analyze_predictions.py``) on hand-made prediction records with known answers."""
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, load_tool
+from conftest import load_tool
 from mmengine.structures import LabelData
 from mmocr.structures import TextRecogDataSample
 
@@ -325,12 +322,10 @@ def test_cli_bad_folder_and_dictionary(tmp_path, capsys):
     assert err.count('\n') == 1
 
 
-def test_tool_entry_point_reports_bad_line_without_traceback(tmp_path):
+def test_tool_reports_a_bad_line_as_one_error_and_prints_nothing_else(tmp_path, capsys):
     path = tmp_path / 'T.jsonl'
     path.write_text('{"text": "a"}\nnot json\n', encoding='utf-8')
-    proc = subprocess.run([sys.executable, f'{ROOT}/tools/analyze_predictions.py', str(path)],
-                          capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, OMP_NUM_THREADS='1'))
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == f'error: {path}:2: not valid JSON (Expecting value, column 1)\n'
-    assert proc.stdout == ''
+    assert run_main(tool.main, [str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f'error: {path}:2: not valid JSON (Expecting value, column 1)\n'
+    assert captured.out == ''

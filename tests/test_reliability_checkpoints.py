@@ -28,6 +28,7 @@ from conftest import (
     load_tool,
     make_charset,
     make_sample,
+    run_tool_main,
 )
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -59,9 +60,8 @@ def demo(tmp_path_factory):
     """Tiny demo data (``WNA_DEMO_DATA`` set for the module) and a checkpoint of the demo
     config's own model."""
     data = tmp_path_factory.mktemp('demo_data')
-    subprocess.run([sys.executable, osp.join(ROOT, 'tools/make_demo_data.py'), '--out',
-                    str(data), '--size', '0.03', '--overwrite'], check=True,
-                   capture_output=True)
+    assert run_tool_main('make_demo_data', ['--out', str(data), '--size', '0.03',
+                                            '--overwrite']) == 0
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv('WNA_DEMO_DATA', str(data))
         model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
@@ -152,17 +152,14 @@ def test_non_strict_loads_what_fits_and_the_fitting_checkpoint_passes(demo, tmp_
                           demo['good'])
 
 
-def test_test_py_exits_non_zero_with_the_message(demo, tmp_path):
+def test_test_py_exits_non_zero_with_the_message(demo, tmp_path, capsys):
     meta_only = tmp_path / 'meta.pth'
     torch.save(dict(meta={}), meta_only)
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools/test.py'), DEMO_CONFIG, str(meta_only),
-         '--work-dir', str(tmp_path), '--cfg-options', 'test_dataloader.num_workers=0'],
-        capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, WNA_DEMO_DATA=str(demo['data'])))
-    assert proc.returncode != 0
-    assert proc.stderr.strip().splitlines()[-1].endswith(
-        f'checkpoint {meta_only} holds no model weights (top-level keys: meta)')
+    code = run_tool_main('test', [DEMO_CONFIG, str(meta_only), '--work-dir', str(tmp_path),
+                                  '--cfg-options', 'test_dataloader.num_workers=0'])
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f'error: checkpoint {meta_only} holds no model weights (top-level keys: meta)')
     assert not metrics_files(tmp_path)
 
 

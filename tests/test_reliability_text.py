@@ -2,6 +2,8 @@
 ``error: ...`` messages (exit code 2) instead of tracebacks in the tools."""
 from __future__ import annotations
 
+import ast
+import glob
 import os
 import subprocess
 import sys
@@ -11,7 +13,7 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
-from conftest import NARROW_CONFIG, ROOT
+from conftest import NARROW_CONFIG, ROOT, run_tool_main
 from test_metrics import evaluate, make_dict, sample
 
 from projects.wna.apis import register_chars
@@ -52,12 +54,12 @@ def run_tool(name: str, *args: str, env: dict | None = None) -> subprocess.Compl
                           env=dict(os.environ, **(env or {})))
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess, *names: str) -> str:
+def assert_one_line_error(code: int, stderr: str, *names: str) -> str:
     """Exit code 2, no traceback, one ``error: ...`` line naming every item of ``names``."""
-    assert proc.returncode == 2, proc.stderr
-    assert 'Traceback' not in proc.stderr
-    errors = [line for line in proc.stderr.splitlines() if line.startswith('error: ')]
-    assert len(errors) == 1, proc.stderr
+    assert code == 2, stderr
+    assert 'Traceback' not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith('error: ')]
+    assert len(errors) == 1, stderr
     for name in names:
         assert name in errors[0]
     return errors[0]
@@ -184,28 +186,47 @@ def test_debug_flag_is_stripped_before_the_tool_parses():
 
 
 # ---------------------------------------------------------- the tools, as run by users
+def test_every_tool_script_exits_through_run_main():
+    """Each ``tools/*.py`` ends with ``if __name__ == '__main__': ... sys.exit(run_main(main))``
+    (run_main from ``projects.wna.apis.cli``), so the in-process runs of the tests
+    (``run_tool_main``) see what a user's command line does."""
+    scripts = sorted(glob.glob(os.path.join(ROOT, 'tools', '*.py')))
+    assert len(scripts) > 10
+    for script in scripts:
+        with open(script, encoding='utf-8') as f:
+            last = ast.parse(f.read()).body[-1]
+        assert isinstance(last, ast.If) and ast.unparse(last.test) == "__name__ == '__main__'", \
+            script
+        assert 'from projects.wna.apis.cli import run_main' in map(ast.unparse, last.body), \
+            script
+        assert ast.unparse(last.body[-1]) == 'sys.exit(run_main(main))', script
+
+
 def test_tool_missing_font_is_one_line_and_debug_shows_the_traceback(tmp_path):
     font = str(tmp_path / 'missing.ttf')
     args = ('--chars', 'ab', '--font', font, '--out', str(tmp_path / 'c.npz'))
     with ThreadPoolExecutor(2) as pool:  # the two runs side by side
         plain, debug = pool.map(lambda extra: run_tool('build_charset', *args, *extra),
                                 [(), ('--debug', )])
-    assert_one_line_error(plain, font)
+    assert_one_line_error(plain.returncode, plain.stderr, font)
     assert debug.returncode == 1
     assert 'Traceback' in debug.stderr and f'FileNotFoundError: font file not found: {font}' \
         in debug.stderr
 
 
-def test_tool_truncated_dictionary_is_one_line(tmp_path):
+def test_tool_truncated_dictionary_is_one_line(tmp_path, capsys):
     torch.save({'chars': ['a']}, tmp_path / 'good.pt')
     half = truncated_copy(str(tmp_path / 'good.pt'), str(tmp_path / 'vismeta.pt'))
-    proc = run_tool('build_charset', '--from-vismeta', half, '--out', str(tmp_path / 'c.npz'))
-    assert 'not a readable charset' in assert_one_line_error(proc, half)
+    code = run_tool_main('build_charset', ['--from-vismeta', half,
+                                           '--out', str(tmp_path / 'c.npz')])
+    error = assert_one_line_error(code, capsys.readouterr().err, half)
+    assert 'not a readable charset' in error
 
 
-def test_tool_corrupt_upstream_module_is_one_line(tmp_path):
+def test_tool_corrupt_upstream_module_is_one_line(tmp_path, capsys):
     module = tmp_path / 'fe_fe_core_E2.pth'
     module.write_bytes(bytes(range(256)) * 4)
-    proc = run_tool('convert_upstream', str(tmp_path), '--config', NARROW_CONFIG,
-                    '--out', str(tmp_path / 'out.pth'))
-    assert 'not a readable upstream module file' in assert_one_line_error(proc, str(module))
+    code = run_tool_main('convert_upstream', [str(tmp_path), '--config', NARROW_CONFIG,
+                                              '--out', str(tmp_path / 'out.pth')])
+    error = assert_one_line_error(code, capsys.readouterr().err, str(module))
+    assert 'not a readable upstream module file' in error

@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 from conftest import DEMO_CONFIG as CONFIG
-from conftest import ROOT, load_tool
+from conftest import ROOT, load_tool, run_tool_main
 
 TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR', 'DEMO-OTHERFACE')
 
@@ -19,9 +19,8 @@ TESTS = ('DEMO-GZSL', 'DEMO-OSR', 'DEMO-GOSR', 'DEMO-OSTR', 'DEMO-OTHERFACE')
 @pytest.fixture(scope='module')
 def demo_env(tmp_path_factory):
     data = tmp_path_factory.mktemp('demo_data')
-    subprocess.run([sys.executable, osp.join(ROOT, 'tools/make_demo_data.py'), '--out',
-                    str(data), '--size', '0.03', '--overwrite'], check=True,
-                   capture_output=True)
+    assert run_tool_main('make_demo_data', ['--out', str(data), '--size', '0.03',
+                                            '--overwrite']) == 0
     return dict(os.environ, WNA_DEMO_DATA=str(data), OMP_NUM_THREADS='1',
                 PYTHON=sys.executable)
 
