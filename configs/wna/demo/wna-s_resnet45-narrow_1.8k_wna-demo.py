@@ -9,9 +9,9 @@
 # paper's depth at a width / 8 of the same cost, and the smaller prototype budget halves
 # the glyph-encoding cost of a step. On a 2-core Xeon (2026-12-03) about 0.6 s an
 # iteration in float32, 0.43-0.48 s in bfloat16 (tools/demo.py --amp auto): 13.7-15.2
-# minutes a seed with evaluation; on a 2-core AVX2-only EPYC (float32, 2026-12-07)
-# 0.69-0.76 s, 26.1 minutes (the three-seed medians are in docs/demo.md); numbers are not
-# comparable to the paper's.
+# minutes a seed with evaluation; on a 2-core AVX2-only EPYC (float32, 2 threads,
+# 2026-12-08) 0.67-0.76 s, 21.9-22.7 minutes (the three-seed medians are in docs/demo.md);
+# numbers are not comparable to the paper's.
 _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/models/wna_tiny.py',
