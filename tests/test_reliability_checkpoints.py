@@ -93,16 +93,13 @@ def test_checkpoint_of_another_config_stops_test_py(demo, tmp_path):
     assert not metrics_files(tmp_path / 'work')
 
 
-def test_weights_free_checkpoint_stops_test_py(demo, tmp_path, capsys):
-    """``tools/test.py`` on a checkpoint without weights: one ``error:`` line, exit code 2,
-    nothing evaluated."""
+def test_weights_free_checkpoint_stops_test_py(demo, tmp_path):
     empty = tmp_path / 'meta_only.pth'
     torch.save(dict(meta=dict(iter=5)), empty)
-    code = run_tool_main('test', [DEMO_CONFIG, str(empty), '--work-dir', str(tmp_path / 'work'),
-                                  '--cfg-options', 'test_dataloader.num_workers=0'])
-    assert code == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f'error: checkpoint {empty} holds no model weights (top-level keys: meta)')
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'^checkpoint .*meta_only.pth holds no model weights '
+                             r'\(top-level keys: meta\)$'):
+        run_test_tool(empty, tmp_path / 'work')
     assert not metrics_files(tmp_path / 'work')
 
 
@@ -153,6 +150,17 @@ def test_non_strict_loads_what_fits_and_the_fitting_checkpoint_passes(demo, tmp_
     # the exactly fitting checkpoint passes the check
     check_checkpoint_fits(demo['model'], torch.load(demo['good'], weights_only=False),
                           demo['good'])
+
+
+def test_test_py_exits_non_zero_with_the_message(demo, tmp_path, capsys):
+    meta_only = tmp_path / 'meta.pth'
+    torch.save(dict(meta={}), meta_only)
+    code = run_tool_main('test', [DEMO_CONFIG, str(meta_only), '--work-dir', str(tmp_path),
+                                  '--cfg-options', 'test_dataloader.num_workers=0'])
+    assert code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f'error: checkpoint {meta_only} holds no model weights (top-level keys: meta)')
+    assert not metrics_files(tmp_path)
 
 
 # ---------------------------------------------------------------- resume and writes
