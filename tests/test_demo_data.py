@@ -46,7 +46,8 @@ def test_train_set(demo):
     records = read_records(demo / 'train_NG')
     assert len(records) == 200
     train = GlyphCharset.from_npz(demo / 'dicts' / 'train.npz')
-    assert len(train) == 300 + 62 and train.num_labels == 300 + 36
+    # 300 characters the test words may share, 300 more that no test line uses, latin62
+    assert len(train) == 300 + 300 + 62 and train.num_labels == 300 + 300 + 36
     for _, label in records:
         assert label and all(c in train for c in split_graphemes(label))
     counts = Counter(b for png, _ in records for b in buckets(png))
@@ -97,6 +98,32 @@ def test_test_set_and_dicts(demo):
     assert 160 <= meta['train']['clean'] <= 200 and 8 <= meta['test']['clean'] <= 22, meta
 
 
+def test_extra_training_characters_leave_the_test_sets_alone(tmp_path, demo):
+    """The 300 extra training characters are used by training lines and by no test line;
+    without them (``--extra-train-chinese 0``) the test sets and dictionaries are the same
+    bytes, and the training charset is their first 300 Chinese characters + latin62."""
+    narrow = tmp_path / 'narrow'
+    assert make_demo_data.main(['--out', str(narrow), '--size', '0.05', '--seed', '3',
+                                '--train-chinese', '300', '--extra-train-chinese', '0']) == 0
+    for name in ('test_jpn_hv', 'test_held_out_face'):
+        assert read_records(narrow / name) == read_records(demo / name)
+    for mode in ('gzsl', 'osr', 'gosr', 'ostr'):
+        a, b = (GlyphCharset.from_npz(root / 'dicts' / f'jpnhv_{mode}.npz')
+                for root in (narrow, demo))
+        assert a.chars == b.chars and np.array_equal(a.glyphs, b.glyphs)
+    wide, small = (GlyphCharset.from_npz(root / 'dicts' / 'train.npz') for root in (demo, narrow))
+    assert wide.chars[:300] == small.chars[:300] and wide.chars[-62:] == small.chars[-62:]
+    extra = set(wide.chars[300:600])
+    assert len(extra) == 300 and not extra & set(small.chars)
+    test_chars = {c for _, label in read_records(demo / 'test_jpn_hv') for c in label}
+    assert not extra & test_chars
+    train_chars = Counter(c for _, label in read_records(demo / 'train_NG') for c in label)
+    assert sum(train_chars[c] for c in extra) > 100
+    meta = json.loads((demo / 'meta.json').read_text(encoding='utf-8'))
+    assert meta['train_charset']['chinese'] == 600
+    assert meta['train_charset']['chinese_shared_with_test'] == 300
+
+
 def test_held_out_typeface_set(demo):
     records = read_records(demo / 'test_held_out_face')
     assert len(records) == 15
@@ -116,9 +143,12 @@ def test_held_out_typeface_set(demo):
 
 def test_default_charset_is_small():
     args = make_demo_data.parse_args([])
-    assert args.train_chinese == 100 and args.clean_share == 0.9 and args.test_clean_share == 0.5
-    with pytest.raises(SystemExit):
-        make_demo_data.parse_args(['--test-clean-share', '1.5'])
+    assert args.train_chinese == 100 and args.extra_train_chinese == 300
+    assert args.clean_share == 0.9 and args.test_clean_share == 0.5
+    for bad in (['--test-clean-share', '1.5'], ['--extra-train-chinese', '-1'],
+                ['--train-chinese', '0']):
+        with pytest.raises(SystemExit):
+            make_demo_data.parse_args(bad)
 
 
 def test_deterministic_and_no_silent_overwrite(tmp_path, demo):

@@ -1,8 +1,8 @@
 """Generate the embedded demo data: a MOOSTR-like miniature with synthetic scene text.
 
     python tools/make_demo_data.py [--out data/wna_demo] [--seed 0] [--size 1]
-        [--train-chinese 100] [--clean-share 0.9] [--test-clean-share 0.5] [--font FONT]
-        [--held-out-font FONT] [--overwrite]
+        [--train-chinese 100] [--extra-train-chinese 300] [--clean-share 0.9]
+        [--test-clean-share 0.5] [--font FONT] [--held-out-font FONT] [--overwrite]
 
 Writes training and test LMDBs (and a test LMDB in a typeface used for nothing else),
 the training charset, the GZSL / OSR / GOSR / OSTR test dictionaries and ``meta.json``
@@ -24,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)  # the repository root
 from projects.wna.datasets.synthesis import (  # noqa: E402
     CLEAN_SHARE,
+    EXTRA_TRAIN_CHINESE,
     TEST_CLEAN_SHARE,
     TEST_PER_SIZE,
     TRAIN_CHINESE,
@@ -44,8 +45,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f'size multiplier: {TRAIN_PER_SIZE} crops in each of the two training '
                         f'sets and {TEST_PER_SIZE} test crops per unit (default 1)')
     parser.add_argument('--train-chinese', type=int, default=TRAIN_CHINESE,
-                        help='number of Chinese training characters (the most frequent of '
-                        f'the word list; default {TRAIN_CHINESE})')
+                        help='number of Chinese training characters that the Japanese test '
+                        f'words may share (the most frequent of the word list; default '
+                        f'{TRAIN_CHINESE})')
+    parser.add_argument('--extra-train-chinese', type=int, default=EXTRA_TRAIN_CHINESE,
+                        help='number of further Chinese training characters, the next in '
+                        'frequency that no test line uses (the test sets stay the same; '
+                        f'default {EXTRA_TRAIN_CHINESE})')
     parser.add_argument('--clean-share', type=float, default=CLEAN_SHARE,
                         help='share of plain crops in train_NG (glyph face, black/white, no '
                         f'effects; default {CLEAN_SHARE}); train_NG_augmented has none')
@@ -61,6 +67,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.size <= 0:
         parser.error('--size must be positive')
+    if args.train_chinese < 1 or args.extra_train_chinese < 0:
+        parser.error('--train-chinese must be positive and --extra-train-chinese not negative')
     for name in ('clean_share', 'test_clean_share'):
         if not 0 <= getattr(args, name) <= 1:
             parser.error(f'--{name.replace("_", "-")} must be in [0, 1]')
@@ -72,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         data = write_demo_data(args.out, args.seed, args.size, args.train_chinese,
                                args.clean_share, args.test_clean_share, font=args.font,
-                               held_out_font=args.held_out_font, overwrite=args.overwrite)
+                               held_out_font=args.held_out_font, overwrite=args.overwrite,
+                               extra_train_chinese=args.extra_train_chinese)
     except FileExistsError as e:
         print(f'error: {e.args[0]} already exist; pass --overwrite to replace them',
               file=sys.stderr)

@@ -28,7 +28,7 @@ from ..lmdb_io import read_labels, write_lmdb
 from ..samplers import DEFAULT_BUCKETS, buckets_of
 from .crops import FontBank, held_out_font_path, render_crop
 from .lines import japanese_line, train_line
-from .vocabulary import TRAIN_CHINESE, Vocabulary
+from .vocabulary import EXTRA_TRAIN_CHINESE, TRAIN_CHINESE, Vocabulary
 
 TRAIN_PER_SIZE = 4000
 TEST_PER_SIZE = 600
@@ -100,7 +100,8 @@ def held_out_lines(line_fn: Callable[[np.random.Generator, Vocabulary], tuple[st
 def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
                     train_chinese: int = TRAIN_CHINESE, clean_share: float = CLEAN_SHARE,
                     test_clean_share: float = TEST_CLEAN_SHARE, font: str | None = None,
-                    held_out_font: str | None = None, overwrite: bool = False) -> DemoData:
+                    held_out_font: str | None = None, overwrite: bool = False,
+                    extra_train_chinese: int = EXTRA_TRAIN_CHINESE) -> DemoData:
     """Write the demo data into ``out`` (layout in :mod:`projects.wna.datasets.synthesis`).
 
     Args:
@@ -109,14 +110,16 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
         size: size multiplier: :data:`TRAIN_PER_SIZE` training crops in each of the two
             training sets and :data:`TEST_PER_SIZE` test crops per unit (at least one of
             each).
-        train_chinese: number of Chinese training characters (the most frequent of the
-            word list).
+        train_chinese: number of Chinese training characters that test words may share
+            (the most frequent of the word list).
         clean_share, test_clean_share: shares of plain crops in ``train_NG`` / the test
             sets (``train_NG_augmented`` has none).
         font: the font collection (default: Noto Sans CJK).
         held_out_font: the typeface of ``test_held_out_face`` (default:
             :func:`~.crops.held_out_font_path`), used for nothing else.
         overwrite: replace existing output folders.
+        extra_train_chinese: number of further Chinese training characters, the next in
+            frequency that no test line uses (:meth:`~.vocabulary.Vocabulary.widened`).
 
     Raises:
         FileExistsError: an output folder exists and ``overwrite`` is not set (its
@@ -140,9 +143,7 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
              'held_out': Counter()}
     with tqdm(total=2 * num_train + num_test + num_held_out, desc='rendering crops',
               unit='img') as progress:
-        write_lmdb(paths['train_NG'],
-                   generate(np.random.default_rng([seed, 0]), vocab, fonts, num_train,
-                            train_line, stats['train'], progress, clean_share))
+        # the test sets first: the extra training characters are those they do not use
         write_lmdb(paths['test_jpn_hv'],
                    generate(np.random.default_rng([seed, 1]), vocab, fonts, num_test,
                             japanese_line, stats['test'], progress, test_clean_share))
@@ -154,12 +155,16 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
                    generate(np.random.default_rng([seed, 2]), vocab, FontBank(held_out_path),
                             num_held_out, line_fn, stats['held_out'], progress,
                             test_clean_share))
+        train_vocab = vocab.widened(extra_train_chinese, test_chars)
+        write_lmdb(paths['train_NG'],
+                   generate(np.random.default_rng([seed, 0]), train_vocab, fonts, num_train,
+                            train_line, stats['train'], progress, clean_share))
         write_lmdb(paths['train_NG_augmented'],
-                   generate(np.random.default_rng([seed, 3]), vocab, fonts, num_train,
+                   generate(np.random.default_rng([seed, 3]), train_vocab, fonts, num_train,
                             train_line, stats['train_augmented'], progress))
 
     renderer = GlyphRenderer(font_path, 0)
-    train_charset, missing = renderer.build_charset(vocab.train_chars,
+    train_charset, missing = renderer.build_charset(train_vocab.train_chars,
                                                     meta={'demo_seed': seed})
     if missing:
         raise RuntimeError(f'training characters without glyph: {missing}')
@@ -179,7 +184,8 @@ def write_demo_data(out: str, seed: int = 0, size: float = 1.0,
         'held_out_face': {'font': os.path.basename(held_out_path), 'records': num_held_out,
                           **stats['held_out']},
         'train_charset': {'chars': len(train_charset), 'labels': train_charset.num_labels,
-                          'chinese': len(vocab.train_chinese)},
+                          'chinese': len(train_vocab.train_chinese),
+                          'chinese_shared_with_test': len(vocab.train_chinese)},
         'test_groups': {g: len(v) for g, v in groups.items()},
         'dicts': {m: {'chars': len(c), 'labels': c.num_labels, 'has_unk': MODES[m].has_unk}
                   for m, c in dicts.items()},
